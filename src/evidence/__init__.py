@@ -1,0 +1,1 @@
+"""evidence: a living evidence warehouse for dry needling in knee conditions."""
