@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to ../shared (read in place), settings on temporary warehouses,
+and one warehouse built from the offline snapshot per test session (per xdist worker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SNAPSHOT = SHARED / "corpus" / "snapshot" / "pubmed.xml"
+DEV_XML = SHARED / "corpus" / "dev" / "pubmed.xml"
+DEV_GOLD = SHARED / "corpus" / "dev" / "gold.jsonl"
+FIXTURES = SHARED / "fixtures" / "ncbi"
+
+
+def make_settings(tmp: Path, **overrides) -> Settings:
+    """Settings for a warehouse under ``tmp``, ignoring the developer's environment and evidence.toml."""
+    base = {"db": tmp / "evidence.duckdb", "snapshot": SNAPSHOT, "briefs": tmp / "briefs",
+            "dashboard": tmp / "dashboards" / "index.html"}
+    base.update(overrides)
+    return load_settings(env={}, config=None, **base) if not (tmp / "evidence.toml").exists() else \
+        load_settings(env={}, config=tmp / "evidence.toml", **base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def snapshot_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A warehouse holding the offline snapshot, loaded once; tests must only read it."""
+    from evidence.pipeline import ingest
+
+    s = make_settings(tmp_path_factory.mktemp("snapshot"))
+    ingest(s, [SNAPSHOT])
+    return s
