@@ -105,13 +105,14 @@ def _date_el(el: etree._Element | None) -> dt.date | None:
 def _pub_date(journal_issue: etree._Element | None) -> dict[str, Any]:
     pd = journal_issue.find("PubDate") if journal_issue is not None else None
     out: dict[str, Any] = {"pub_year": None, "pub_month": None, "pub_day": None, "pub_date": None,
-                           "pub_date_text": None}
+                           "pub_date_text": None, "medline_date": None}
     if pd is None:
         return out
     md = pd.findtext("MedlineDate")
     if md is not None:
         y, m = medline_date(md)
-        out.update(pub_year=y, pub_month=m, pub_date_text=md.strip(), pub_date=_safe_date(y, m, None))
+        out.update(pub_year=y, pub_month=m, pub_date_text=md.strip(), medline_date=md.strip(),
+                   pub_date=_safe_date(y, m, None))
         return out
     y = pd.findtext("Year")
     year = int(y) if y and y.strip().isdigit() else None
@@ -325,6 +326,10 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
                 except ValueError:
                     stats.other_skipped += 1
                 else:
+                    if not rec["pmid"].isdigit():
+                        raise BadInputError(
+                            f"{name}: record {stats.articles + 1} has PMID {rec['pmid'][:40]!r}, which is not a "
+                            "PubMed id (digits only); fix or remove that record and ingest the file again")
                     stats.articles += 1
                     yield rec
             elif tag == "DeleteCitation":
