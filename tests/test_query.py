@@ -1,0 +1,70 @@
+"""The topic query (packaged, from a topic file, or from a setting) and the date windows added to it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from evidence.errors import ConfigError
+from evidence.fetch import topic_query, windowed_term
+from evidence.fetch.query import load_topic
+from evidence.settings import Settings
+
+
+def test_the_packaged_topic_is_needling_and_knee():
+    query = topic_query(Settings())
+    needling, knee = re.fullmatch(r"\((.*)\) AND \((.*)\)", query).groups()
+    assert needling.startswith('"Dry Needling"[Mesh] OR "dry needl*"[tiab]')
+    for term in ('"intramuscular stimulation"[tiab]', '"periosteal needl*"[tiab]', '"electrical needl*"[tiab]',
+                 '"percutaneous electrolysis"[tiab]'):
+        assert term in needling
+    for term in ('"Knee"[Mesh]', '"Osteoarthritis, Knee"[Mesh]', '"Patellofemoral Pain Syndrome"[Mesh]',
+                 '"Arthroplasty, Replacement, Knee"[Mesh]', '"patellar tendin*"[tiab]',
+                 '''"jumper's knee"[tiab]''', '"anterior knee pain"[tiab]'):
+        assert term in knee
+    assert query.count("(") == query.count(")") and query.count('"') % 2 == 0
+    assert "acupuncture" not in query.lower()
+
+
+def test_an_explicit_query_wins_over_any_topic_file(tmp_path):
+    topic = tmp_path / "topic.toml"
+    topic.write_text('query = "cupping AND shoulder"\n')
+    assert topic_query(Settings(query="knee[tiab]", topic=topic)) == "knee[tiab]"
+    assert topic_query(Settings(topic=topic)) == "cupping AND shoulder"
+
+
+def test_a_topic_file_of_concepts_ors_terms_and_ands_concepts(tmp_path):
+    topic = tmp_path / "topic.toml"
+    topic.write_text('[concepts]\nwhat = ["cupping", "\\"Cupping Therapy\\"[Mesh]"]\nwhere = ["shoulder*[tiab]"]\n')
+    assert load_topic(topic) == '(cupping OR "Cupping Therapy"[Mesh]) AND (shoulder*[tiab])'
+
+
+@pytest.mark.parametrize("text, says", [
+    ("", "has no query"),
+    ('query = ""', "non-empty string"),
+    ('query = "x"\n[concepts]\na = ["y"]', "both `query` and [concepts]"),
+    ("[concepts]\na = []", "concept 'a' must be a non-empty list"),
+    ("query = ", "not valid TOML"),
+])
+def test_a_bad_topic_file_says_what_to_fix(tmp_path, text, says):
+    topic = tmp_path / "topic.toml"
+    topic.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        load_topic(topic)
+
+
+def test_a_missing_topic_file_names_the_setting(tmp_path):
+    with pytest.raises(ConfigError, match="EVIDENCE_TOPIC"):
+        topic_query(Settings(topic=tmp_path / "nope.toml"))
+
+
+def test_windowed_term_covers_created_entered_and_revised_records():
+    assert windowed_term("knee", date(2024, 3, 1), date(2024, 3, 9)) == (
+        '(knee) AND (("2024/03/01"[crdt] : "2024/03/09"[crdt]) OR ("2024/03/01"[edat] : "2024/03/09"[edat])'
+        ' OR ("2024/03/01"[mdat] : "2024/03/09"[mdat]))')
+    assert windowed_term("knee", None, None) == "knee"
+    assert '("2024/03/01"[crdt] : "3000/12/31"[crdt])' in windowed_term("knee", date(2024, 3, 1), None)
+    with pytest.raises(ConfigError, match="swap"):
+        windowed_term("knee", date(2024, 3, 9), date(2024, 3, 1))
