@@ -141,11 +141,12 @@ def _coerce(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 def validate_cron(expr: str) -> None:
     """Reject a cron expression Prefect would reject, before any work starts."""
+    import datetime as dt
+
+    from cronsim import CronSim, CronSimError  # the parser Prefect's cron schedules use
     try:
-        from croniter import croniter  # installed with prefect
-    except ImportError:  # pragma: no cover - prefect always brings it
-        return
-    if not croniter.is_valid(expr):
+        CronSim(expr, dt.datetime(2026, 1, 1))
+    except (CronSimError, ValueError, IndexError, KeyError):
         raise ConfigError(f"schedule {expr!r} is not a valid cron expression "
                           "(five fields: minute hour day-of-month month day-of-week, e.g. '30 2 * * *')")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -66,12 +67,34 @@ def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"cannot open the warehouse {str(p)!r} read-only: {exc}") from None
 
 
+def _schema_files() -> list[Path]:
+    return [*sorted((sql_dir() / "schema").glob("*.sql")), *sorted((sql_dir() / "views").glob("*.sql"))]
+
+
+def schema_fingerprint() -> str:
+    h = hashlib.sha256()
+    for f in _schema_files():
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply every schema file (idempotent), then (re)create the views."""
+    """Apply every schema file (idempotent), then (re)create the views — skipped when the SQL
+    files are the same as when this warehouse was last migrated (a few hundred statements)."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for target, text in (("TABLE schema_info", "Fingerprint of the SQL files the warehouse was built with"),
+                         ("COLUMN schema_info.key", "Name of the entry (fingerprint)"),
+                         ("COLUMN schema_info.value", "SHA-256 of warehouse/schema and warehouse/views")):
+        con.execute(f"COMMENT ON {target} IS '{text}'")
+    fingerprint = schema_fingerprint()
+    row = con.execute("SELECT value FROM schema_info WHERE key = 'fingerprint'").fetchone()
+    if row and row[0] == fingerprint:
+        return
     for f in sorted((sql_dir() / "schema").glob("*.sql")):
         for stmt in statements(f.read_text(encoding="utf-8")):
             con.execute(stmt)
     refresh_views(con)
+    con.execute("INSERT OR REPLACE INTO schema_info VALUES ('fingerprint', ?)", [fingerprint])
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:

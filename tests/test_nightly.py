@@ -1,0 +1,47 @@
+"""The nightly run end to end on the offline snapshot, through the same E-utilities client as live."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import duckdb
+
+from conftest import make_settings
+from evidence import pipeline
+
+
+def test_first_run_loads_the_snapshot_and_the_second_adds_nothing(tmp_path):
+    s = make_settings(tmp_path, batch_size=10)
+    first = pipeline.nightly(s)
+    assert (first.status, first.searched, first.fetched, first.new) == ("success", 26, 26, 26)
+    assert first.requests == 1 + math.ceil(26 / 10)  # one esearch, then efetch batches
+    assert first.window_start is None  # the first run takes everything
+    second = pipeline.nightly(s)
+    assert second.window_start == dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=s.overlap_days)
+    assert (second.searched, second.new, second.updated) == (0, 0, 0)
+    assert second.requests <= 3
+    assert "nothing new" in second.summary()
+    con = duckdb.connect(str(s.db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*), count(DISTINCT pmid) FROM articles").fetchone() == (26, 26)
+        runs = con.execute("SELECT status, searched, new FROM runs ORDER BY run_id").fetchall()
+        assert runs == [("success", 26, 26), ("success", 0, 0)]
+    finally:
+        con.close()
+    raw = sorted(p.name for p in s.raw_dir.glob("*/batch-*.xml.gz"))
+    assert len(raw) == 3  # every efetch body landed
+
+
+def test_full_refetch_finds_everything_unchanged(tmp_path):
+    s = make_settings(tmp_path)
+    pipeline.nightly(s)
+    again = pipeline.nightly(s, full=True)
+    assert (again.searched, again.new, again.unchanged) == (26, 0, 26)
+
+
+def test_since_sets_the_window(tmp_path):
+    s = make_settings(tmp_path)
+    report = pipeline.nightly(s, since=dt.date(2025, 1, 1))
+    assert report.window_start == dt.date(2025, 1, 1)
+    assert 0 < report.searched < 26

@@ -1,0 +1,152 @@
+"""The pipeline on real records: idempotent loads, versions, deletions, bad input, locking, recovery."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+from lxml import etree
+
+from conftest import SNAPSHOT, make_settings
+from evidence import land, pipeline
+from evidence.errors import BadInputError, RunLockedError, WarehouseError
+from evidence.warehouse import run_lock
+
+CHILD_TABLES = ["abstract_sections", "authors", "publication_types", "mesh_terms", "article_ids",
+                "history_dates", "comments_corrections"]
+
+
+def q(db: Path, sql: str, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def snapshot_records() -> list[etree._Element]:
+    return etree.parse(str(SNAPSHOT)).getroot().findall("PubmedArticle")
+
+
+def write_set(path: Path, records: list[etree._Element], extra: str = "") -> Path:
+    body = b"".join(etree.tostring(r) for r in records)
+    path.write_bytes(b"<PubmedArticleSet>" + body + extra.encode() + b"</PubmedArticleSet>")
+    return path
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    return {t: q(db, f"SELECT count(*) FROM {t}")[0][0] for t in ["articles", "studies", *CHILD_TABLES]}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_loading_twice_changes_nothing(settings):
+    first = pipeline.ingest(settings, [SNAPSHOT])
+    counts = table_counts(settings.db)
+    second = pipeline.ingest(settings, [SNAPSHOT])
+    assert (first.new, second.new, second.updated, second.unchanged) == (26, 0, 0, 26)
+    assert table_counts(settings.db) == counts
+    assert q(settings.db, "SELECT count(*), count(DISTINCT pmid) FROM articles")[0] == (26, 26)
+    assert q(settings.db, "SELECT count(*) FROM article_versions")[0][0] == 26
+    assert "nothing new" in second.summary()
+
+
+def test_newer_version_replaces_older_and_history_says_what_changed(settings, tmp_path):
+    pipeline.ingest(settings, [SNAPSHOT])
+    rec = snapshot_records()[0]
+    pmid = rec.findtext("MedlineCitation/PMID")
+    rec.find("MedlineCitation/PMID").set("Version", "2")
+    text = rec.find(".//Abstract/AbstractText")
+    text.text = (text.text or "") + " An added sentence in version two."
+    report = pipeline.ingest(settings, [write_set(tmp_path / "v2.xml", [rec])])
+    assert (report.new, report.updated) == (0, 1)
+    assert q(settings.db, "SELECT version FROM articles WHERE pmid = ?", [pmid]) == [(2,)]
+    (change, parts), = q(settings.db, "SELECT change, changed_parts FROM article_versions "
+                                      "WHERE pmid = ? AND change = 'updated'", [pmid])
+    assert set(parts) == {"version", "abstract"}
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+    # an older version arriving later does not win
+    rec.find("MedlineCitation/PMID").set("Version", "1")
+    report = pipeline.ingest(settings, [write_set(tmp_path / "v1.xml", [rec])])
+    assert report.updated == 0
+    assert q(settings.db, "SELECT version FROM articles WHERE pmid = ?", [pmid]) == [(2,)]
+
+
+def test_deleted_pmid_is_flagged_not_dropped(settings, tmp_path):
+    pipeline.ingest(settings, [SNAPSHOT])
+    pmid = snapshot_records()[1].findtext("MedlineCitation/PMID")
+    f = write_set(tmp_path / "del.xml", [], f"<DeleteCitation><PMID Version='1'>{pmid}</PMID></DeleteCitation>")
+    report = pipeline.ingest(settings, [f])
+    assert report.deleted == 1
+    assert q(settings.db, "SELECT is_deleted FROM articles WHERE pmid = ?", [pmid]) == [(True,)]
+    assert q(settings.db, "SELECT count(*) FROM relevant_studies WHERE pmid = ?", [pmid]) == [(0,)]
+    assert q(settings.db, "SELECT change FROM article_versions WHERE pmid = ? ORDER BY recorded_at", [pmid]) == \
+        [("new",), ("deleted",)]
+
+
+@pytest.mark.parametrize("body", [b"not xml at all", b"<html><body>Maintenance</body></html>",
+                                  b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID>"])
+def test_bad_file_loads_nothing_and_leaves_the_warehouse_intact(settings, tmp_path, body):
+    pipeline.ingest(settings, [SNAPSHOT])
+    before = sha(settings.db)
+    raw_before = land.raw_files(settings.raw_dir)
+    good = write_set(tmp_path / "good.xml", snapshot_records()[:1])
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(body)
+    with pytest.raises(BadInputError, match="bad.xml|input"):
+        pipeline.ingest(settings, [good, bad])
+    assert sha(settings.db) == before
+    assert land.raw_files(settings.raw_dir) == raw_before
+    assert not pipeline.Path(settings.db.parent / f".{settings.db.name}.staging").exists()
+
+
+def test_one_run_at_a_time(settings):
+    with run_lock(settings.db):
+        with pytest.raises(RunLockedError, match="another run is working"):
+            pipeline.ingest(settings, [SNAPSHOT])
+    assert pipeline.ingest(settings, [SNAPSHOT]).new == 26
+
+
+def test_interrupted_run_is_recorded_and_its_landed_files_loaded(settings):
+    """A run killed after landing (simulated: raw files and journal, no publish) is picked up next time."""
+    dead = land.new_run_id()
+    land.journal(settings.raw_dir, dead, "start", kind="run", mode="replay")
+    land.land(settings.raw_dir, dead, 1, SNAPSHOT.read_bytes())
+    land.journal(settings.raw_dir, dead, "fetch", batch=1)
+    f = settings.db.parent / "one.xml"
+    write_set(f, snapshot_records()[:1])
+    report = pipeline.ingest(settings, [f])
+    assert report.recovered_runs == [dead]
+    assert report.new == 26
+    (status, stage, message), = q(settings.db, "SELECT status, last_stage, message FROM runs WHERE run_id = ?", [dead])
+    assert (status, stage) == ("interrupted", "fetch") and "loaded by run" in message
+    again = pipeline.ingest(settings, [f])
+    assert again.recovered_runs == [] and again.new == 0
+
+
+def test_rebuild_from_raw_gives_the_same_warehouse(settings, tmp_path):
+    pipeline.ingest(settings, [SNAPSHOT])
+    rec = snapshot_records()[2]
+    rec.find("MedlineCitation/PMID").set("Version", "3")
+    pipeline.ingest(settings, [write_set(tmp_path / "v3.xml", [rec])])
+    cols = "pmid, version, title, abstract, content_hash"
+    before = q(settings.db, f"SELECT {cols} FROM articles ORDER BY pmid")
+    studies = q(settings.db, "SELECT * EXCLUDE (run_id, extracted_at) FROM studies ORDER BY pmid")
+    history = q(settings.db, "SELECT pmid, change FROM article_versions ORDER BY pmid, recorded_at")
+    report = pipeline.rebuild(settings)
+    assert report.status == "success"
+    assert q(settings.db, f"SELECT {cols} FROM articles ORDER BY pmid") == before
+    assert q(settings.db, "SELECT * EXCLUDE (run_id, extracted_at) FROM studies ORDER BY pmid") == studies
+    assert q(settings.db, "SELECT pmid, change FROM article_versions ORDER BY pmid, recorded_at") == history
+
+
+def test_unwritable_warehouse_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the warehouse folder should be")
+    s = make_settings(tmp_path, db=blocker / "evidence.duckdb", raw=tmp_path / "raw")
+    with pytest.raises(WarehouseError, match="cannot .*not-a-folder.*(EVIDENCE_DB|writable|path)"):
+        pipeline.ingest(s, [SNAPSHOT])
