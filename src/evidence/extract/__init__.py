@@ -1,0 +1,163 @@
+"""Study facts read out of PubMed records, as polars expressions over whole columns.
+
+``extract_studies(articles)`` takes the frame of ``evidence.normalise.articles_frame`` and returns
+one row per article with ``STUDIES_SCHEMA``: for every field in ``FIELDS`` its value, where it came
+from (``F_source``), the sentence or field value it came from (``F_span``) and a confidence
+(``F_confidence``), plus the ``EXTRACTOR_VERSION`` that produced it. Pure: no I/O.
+
+Unknown values are null (empty lists for list fields): the extractors abstain rather than guess.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .comparator import comparator_expr, comparator_features
+from .design import design_expr, design_features
+from .numbers import number_features
+from .outcomes import outcome_features
+from .registration import registration_features
+from .relevance import relevance_features, relevant_expr
+from .results import adverse_expr, certainty_expr, direction_expr, result_features
+from .text import sentences
+from .timing import timing_features
+
+__all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
+
+EXTRACTOR_VERSION = "2026.11.1"
+
+FIELDS: tuple[str, ...] = (
+    "relevant", "design", "sample_size", "n_studies", "groups", "condition", "intervention", "comparator",
+    "muscles", "treatment_duration_weeks", "max_follow_up_weeks", "follow_up_points", "outcome_instruments",
+    "outcome_domains", "adverse_events", "direction", "registration", "certainty",
+)
+VALUE_TYPES: dict[str, pl.DataType] = {
+    "relevant": pl.Boolean(), "design": pl.String(), "sample_size": pl.Int32(), "n_studies": pl.Int32(),
+    "groups": pl.Int32(), "condition": pl.String(), "intervention": pl.String(), "comparator": pl.String(),
+    "muscles": pl.List(pl.String()), "treatment_duration_weeks": pl.Float64(), "max_follow_up_weeks": pl.Float64(),
+    "follow_up_points": pl.List(pl.String()), "outcome_instruments": pl.List(pl.String()),
+    "outcome_domains": pl.List(pl.String()), "adverse_events": pl.String(), "direction": pl.String(),
+    "registration": pl.String(), "certainty": pl.String(),
+}
+LIST_FIELDS = tuple(f for f, t in VALUE_TYPES.items() if isinstance(t, pl.List))
+
+
+def _schema() -> pl.Schema:
+    cols: dict[str, pl.DataType] = {"pmid": pl.String(), "extractor_version": pl.String()}
+    for f in FIELDS:
+        cols[f] = VALUE_TYPES[f]
+        cols[f"{f}_source"] = pl.String()
+        cols[f"{f}_span"] = pl.String()
+        cols[f"{f}_confidence"] = pl.Float64()
+    return pl.Schema(cols)
+
+
+STUDIES_SCHEMA = _schema()
+
+_INPUT = {"pmid": pl.String, "title": pl.String, "abstract": pl.String,
+          "abstract_sections": pl.List(pl.Struct({"position": pl.Int32, "label": pl.String,
+                                                  "category": pl.String, "text": pl.String})),
+          "publication_types": pl.List(pl.String), "citation_status": pl.String, "indexing_method": pl.String,
+          "mesh_terms": pl.List(pl.String), "keywords": pl.List(pl.String), "registry_ids": pl.List(pl.String)}
+_REVIEWS = ["systematic_review", "meta_analysis", "narrative_review"]
+_SINGLE = ["case_report", "case_series", "single_group_pre_post", "cohort"]
+
+
+def _input(articles: pl.DataFrame) -> pl.LazyFrame:
+    cols = []
+    for name, dtype in _INPUT.items():
+        if name in articles.columns:
+            cols.append(pl.col(name).cast(dtype))
+        else:
+            cols.append(pl.lit(None, dtype).alias(name))
+    return articles.lazy().select(cols).with_row_index("_r")
+
+
+def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
+    """One row of study facts per article (see module docstring); never fails on odd text."""
+    base = _input(articles)
+    sents = sentences(base)
+    j = base
+    for part in (relevance_features(base, sents), design_features(base, sents), number_features(sents),
+                 timing_features(sents), outcome_features(sents), comparator_features(sents),
+                 result_features(sents), registration_features(base)):
+        j = j.join(part, on="_r", how="left")
+    c = pl.col
+    has_text = c("abstract").is_not_null() | c("title").is_not_null()
+    text_src = pl.when(c("abstract").is_not_null()).then(pl.lit("abstract")).when(c("title").is_not_null()).then(pl.lit("title"))
+
+    # stage 1: relevance, condition, groups hint, design
+    groups_hint = pl.coalesce(c("_grp"), pl.when(c("abstract").is_not_null() & ~c("_controlled_words").fill_null(False)).then(1.0))
+    design, design_src, design_span, design_conf = design_expr(c("_ss"), groups_hint)
+    j = j.with_columns(
+        relevant=relevant_expr(),
+        condition=pl.when(has_text).then(pl.coalesce(c("condition"), pl.lit("other"))),
+        condition_source=pl.when(c("condition").is_not_null()).then(c("condition_source")).when(has_text).then(text_src),
+        condition_confidence=pl.when(c("condition").is_not_null()).then(0.85).when(has_text).then(0.4),
+        design=design, design_source=design_src, design_span=design_span, design_confidence=design_conf,
+        _groups_hint=groups_hint,
+    )
+    review = c("design").is_in(_REVIEWS).fill_null(False)
+    single = c("design").is_in(_SINGLE).fill_null(False)
+    case_report = (c("design") == "case_report").fill_null(False)
+
+    # stage 2: counts and times, which depend on the design
+    j = j.with_columns(
+        sample_size=pl.when(case_report & (c("_ss").is_null() | (c("_ss") > 3))).then(1.0).otherwise(c("_ss")).round(0).cast(pl.Int32),
+        sample_size_span=pl.when(case_report & (c("_ss").is_null() | (c("_ss") > 3))).then(c("design_span")).otherwise(c("_ss_span")),
+        sample_size_source=pl.when(c("_ss").is_not_null() | case_report).then(pl.coalesce(c("_ss_src"), pl.lit("abstract"))),
+        sample_size_confidence=pl.when(case_report & c("_ss").is_null()).then(0.7).otherwise(c("_ss_conf")),
+        n_studies=pl.when(review).then(c("_st")).round(0).cast(pl.Int32),
+        n_studies_span=pl.when(review).then(c("_st_span")),
+        groups=pl.when(review).then(None).when(single).then(1.0).otherwise(c("_grp")).round(0).cast(pl.Int32),
+        groups_span=pl.when(review | single).then(None).otherwise(c("_grp_span")),
+        treatment_duration_weeks=pl.when(~review).then(c("_tx").round(3)),
+        treatment_duration_weeks_span=pl.when(~review).then(c("_tx_span")),
+        max_follow_up_weeks=pl.when(~review).then(c("_fu").round(3)),
+        max_follow_up_weeks_span=pl.when(~review).then(c("_fu_span")),
+        follow_up_points=pl.when(~review).then(c("_fu_points")).otherwise(pl.lit([], pl.List(pl.String))).fill_null([]),
+        muscles_source=pl.when(c("muscles").list.len() > 0).then(pl.lit("abstract")),
+        outcome_instruments=c("_instruments").fill_null([]),
+        outcome_domains=c("_domains").fill_null([]),
+    )
+    # stage 3: comparator, adverse events, direction, certainty
+    comp, comp_span, comp_conf = comparator_expr(c("design"), c("groups"))
+    ae, ae_span, ae_conf = adverse_expr()
+    j = j.with_columns(comparator=comp, comparator_span=comp_span, comparator_confidence=comp_conf,
+                       adverse_events=pl.when(c("abstract").is_not_null()).then(ae),
+                       adverse_events_span=ae_span, adverse_events_confidence=pl.when(c("abstract").is_not_null()).then(ae_conf))
+    dire, dire_span, dire_conf = direction_expr(c("relevant"), c("design"), c("adverse_events"))
+    cert, cert_span, cert_conf = certainty_expr(c("design"))
+    j = j.with_columns(direction=pl.when(has_text).then(dire), direction_span=dire_span,
+                       direction_confidence=pl.when(has_text).then(dire_conf),
+                       certainty=cert, certainty_span=cert_span, certainty_confidence=cert_conf)
+
+    # sources, spans and confidences not set above
+    defaults: dict[str, pl.Expr] = {}
+    names = set(j.collect_schema().names())
+    for f in FIELDS:
+        value = c(f)
+        known = value.list.len() > 0 if f in LIST_FIELDS else value.is_not_null()
+        if f"{f}_source" not in names:
+            defaults[f"{f}_source"] = pl.when(known).then(text_src)
+        if f"{f}_span" not in names:
+            defaults[f"{f}_span"] = pl.lit(None, pl.String)
+        if f"{f}_confidence" not in names:
+            defaults[f"{f}_confidence"] = pl.when(known).then(pl.lit(0.6))
+    defaults["relevant_span"] = pl.coalesce(c("_dn_span"), c("condition_span"))
+    defaults["relevant_source"] = pl.when(has_text).then(pl.coalesce(c("_dn_src"), text_src))
+    defaults["relevant_confidence"] = pl.when(has_text).then(pl.when(c("relevant")).then(0.85).otherwise(0.8))
+    defaults["intervention_span"] = c("_dn_span")
+    defaults["outcome_instruments_span"] = c("_inst_span")
+    defaults["outcome_instruments_source"] = pl.when(c("outcome_instruments").list.len() > 0).then(c("_inst_src"))
+    defaults["outcome_domains_span"] = c("_dom_span")
+    j = j.with_columns(**defaults)
+    j = j.with_columns(**{f"{f}_source": pl.when(c(f).is_not_null() & ((c(f).list.len() > 0) if f in LIST_FIELDS else pl.lit(True)))
+                          .then(c(f"{f}_source")) for f in FIELDS if f not in ("relevant",)})
+    out = j.select(
+        c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
+        *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")],
+    ).sort("_r") if False else j.sort("_r").select(
+        c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
+        *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])
+    return out.collect()

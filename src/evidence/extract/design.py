@@ -1,0 +1,126 @@
+"""Study design from publication types (when trustworthy) and the text.
+
+PubMed publication types are trusted only for MEDLINE citations indexed by hand (``indexing_method``
+not "Automated"); the text is always read. A protocol (planned study, no results) is never a trial
+with results, whatever the publication types say.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+PROTOCOL = (r"(?i)(?-u:\b)(?:study|trial|review) protocol(?-u:\b)|(?-u:\b)protocol (?:for|of) an? (?:\w+\s+){0,4}(?:trial|study|review)"
+            r"|(?-u:\b)this protocol(?-u:\b)|:\s*(?:a\s+)?protocol(?-u:\b)|protocol$")
+FUTURE = (r"(?i)(?-u:\b)will be (?:randomi[sz]ed|recruited|enrolled|allocated|assigned|included|conducted|randomly)"
+          r"|(?-u:\b)we will (?:recruit|enrol|randomi[sz]e|conduct|include)")
+META = r"(?i)meta-?analys[ie]s|meta-?regression|pooled analys"
+META_NEG = r"(?i)meta-?analys[ie]s (?:was|were|could) not|not (?:possible|feasible) to (?:perform|conduct) (?:a )?meta"
+SYSTEMATIC = r"(?i)systematic(?:ally)? (?:review|search|literature|evaluat)|scoping review|umbrella review|(?-u:\b)prisma(?-u:\b)"
+NARRATIVE = r"(?i)narrative review|literature review|review of (?:the )?literature|(?-u:\b)clinical commentary"
+CASE_REPORT = r"(?i)(?-u:\b)case (?:report|study|presentation)(?-u:\b)|(?-u:\b)a \d+[\s-]*years?[\s-]*old(?-u:\b)|(?-u:\b)we (?:present|report|describe) (?:a|the case)"
+CASE_SERIES = r"(?i)(?-u:\b)case series(?-u:\b)|(?-u:\b)case-series(?-u:\b)"
+CROSSOVER = r"(?i)cross-?over"
+PILOT = r"(?i)(?-u:\b)pilot(?-u:\b)|(?-u:\b)feasibility(?-u:\b)"
+NONRANDOM = r"(?i)non-?randomi[sz]ed|quasi-?(?:experimental|randomi)|not randomi[sz]ed|without randomi"
+RANDOM = (r"(?i)(?-u:\b)randomi[sz]ed(?-u:\b)|(?-u:\b)randomly(?-u:\b)|(?-u:\b)randomi[sz]ation(?-u:\b)|(?-u:\b)randomi[sz]ed[- ]controlled|(?-u:\b)rct(?-u:\b)")
+FUTURE_WORDS = r"(?i)future (?:studies|research|trials)|further (?:studies|research|trials|investigation)|should be|(?:is|are) (?:needed|required|warranted)|recommend"
+COHORT = r"(?i)(?-u:\b)cohort(?-u:\b)|(?-u:\b)prospective(?:ly)? (?:observational|follow)|(?-u:\b)retrospective(?-u:\b)"
+CROSS_SECTIONAL = r"(?i)cross-?sectional|(?-u:\b)survey(?-u:\b)"
+CADAVER = r"(?i)cadaver|cadaveric|embalmed"
+PREPOST = (r"(?i)pre-?test[\s-]*post-?test|pre[\s-]*post|before[\s-]and[\s-]after|single[\s-]group|one[\s-]group"
+           r"|single[\s-]arm|quasi-?experimental")
+CONTROLLED = (r"(?i)(?-u:\b)(?:two|three|four|2|3|4) (?:\w+\s+)?(?:groups|arms)(?-u:\b)|(?-u:\b)control group(?-u:\b)|(?-u:\b)comparison group(?-u:\b)"
+              r"|(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?(?-u:\b)|(?-u:\b)compared (?:with|to)(?-u:\b)")
+
+
+def design_features(base: pl.LazyFrame, sents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per record: one flag per design cue, with the first sentence that showed the deciding cues."""
+    s = sents
+    # a review or future-work sentence mentioning trials says nothing of this study's design
+    own = ~pl.col("l").str.contains(r"(?i)trials? (?:were|was) (?:selected|included|eligible)|(?-u:\b)included (?:rcts|trials|studies)|randomi[sz]ed controlled (?:trials|studies) (?:with|involving|that|were|of)")
+    cues = {"protocol": PROTOCOL, "meta": META, "sr": SYSTEMATIC, "narr": NARRATIVE, "series": CASE_SERIES,
+            "case": CASE_REPORT, "nonrand": NONRANDOM, "cross": CROSSOVER, "pilot": PILOT, "cohort": COHORT,
+            "xs": CROSS_SECTIONAL, "cadaver": CADAVER, "prepost": PREPOST, "controlled": CONTROLLED}
+    flags = {f"_f_{k}": pl.col("s").str.contains(v) for k, v in cues.items()}
+    flags["_f_future"] = pl.col("s").str.contains(FUTURE)
+    flags["_f_meta"] = flags["_f_meta"] & ~pl.col("s").str.contains(META_NEG)
+    flags["_f_rand"] = (pl.col("s").str.contains(RANDOM) & ~flags["_f_nonrand"]
+                        & ~pl.col("s").str.contains(FUTURE_WORDS) & own)
+    flags["_f_protocol"] = flags["_f_protocol"] | flags["_f_future"]
+    s = s.with_columns(**flags)
+    aggs = [pl.col("s").filter(pl.col(f"_f_{k}")).first().alias(f"_sp_{k}")
+            for k in [*cues, "rand"]]
+    g = s.group_by("_r").agg(
+        *aggs,
+        pl.col("_f_future").any().alias("_future"),
+        pl.col("src").filter(pl.col("_f_protocol")).first().alias("_src_protocol"),
+    )
+    pt = pl.col("publication_types").fill_null([])
+    trusted = (pl.col("citation_status") == "MEDLINE") & (pl.col("indexing_method").fill_null("") != "Automated")
+    flags = base.select(
+        "_r",
+        pt.list.contains("Clinical Trial Protocol").alias("_pt_protocol"),
+        (trusted & pt.list.contains("Meta-Analysis")).alias("_pt_meta"),
+        (trusted & pt.list.contains("Systematic Review")).alias("_pt_sr"),
+        (trusted & pt.list.contains("Review") & ~pt.list.contains("Systematic Review")).alias("_pt_review"),
+        (trusted & pt.list.contains("Case Reports")).alias("_pt_case"),
+        (trusted & pt.list.contains("Randomized Controlled Trial")).alias("_pt_rct"),
+        (trusted & (pt.list.contains("Controlled Clinical Trial") | pt.list.contains("Non-Randomized Controlled Trial"))).alias("_pt_cct"),
+        (trusted & pt.list.contains("Observational Study")).alias("_pt_obs"),
+        (pl.col("abstract").is_null() & pl.col("title").is_null()).alias("_empty"),
+    )
+    return flags.join(g, on="_r", how="left")
+
+
+def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """(design, source, span, confidence) from the joined design features.
+
+    ``sample_size`` separates case reports (1-3 people) from case series; ``groups_hint`` tells a
+    controlled from a single-group study when the text gives no design words.
+    """
+    c = pl.col
+    has = lambda name: c(name).is_not_null()  # noqa: E731
+    protocol = c("_pt_protocol") | has("_sp_protocol") & (c("_future") | (c("_src_protocol") == "title"))
+    meta = c("_pt_meta") | has("_sp_meta")
+    sr = c("_pt_sr") | has("_sp_sr")
+    randomized = c("_pt_rct") | has("_sp_rand")
+    case_any = has("_sp_case") | c("_pt_case") | has("_sp_series")
+    rules: list[tuple[pl.Expr, str, pl.Expr, pl.Expr, float]] = [
+        # (condition, design, source, span, confidence)
+        (protocol, "protocol", pl.when(c("_pt_protocol")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
+         c("_sp_protocol"), 0.85),
+        (meta & (sr | c("_pt_review") | c("_sp_meta").str.contains(r"(?i)review|included|studies|trials")), "meta_analysis",
+         pl.when(c("_pt_meta")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")), c("_sp_meta"), 0.9),
+        (meta & ~randomized, "meta_analysis", pl.lit("abstract"), c("_sp_meta"), 0.7),
+        (sr, "systematic_review", pl.when(c("_pt_sr")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
+         c("_sp_sr"), 0.85),
+        (has("_sp_narr") | (c("_pt_review") & ~randomized & ~case_any), "narrative_review", pl.lit("abstract"), c("_sp_narr"), 0.6),
+        (has("_sp_cadaver"), "cadaveric", pl.lit("abstract"), c("_sp_cadaver"), 0.7),
+        (has("_sp_series") | (case_any & (sample_size >= 4)), "case_series", pl.lit("abstract"),
+         pl.coalesce(c("_sp_series"), c("_sp_case")), 0.8),
+        (case_any & ~randomized, "case_report", pl.when(c("_pt_case")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
+         c("_sp_case"), 0.8),
+        (randomized & has("_sp_cross"), "crossover_rct", pl.lit("abstract"), c("_sp_cross"), 0.8),
+        (randomized & has("_sp_pilot") & ~has("_sp_nonrand"), "pilot_rct", pl.lit("abstract"), c("_sp_pilot"), 0.8),
+        (has("_sp_nonrand") & (groups_hint >= 2), "non_randomized_controlled", pl.lit("abstract"), c("_sp_nonrand"), 0.75),
+        (randomized & ~has("_sp_nonrand"), "rct", pl.when(c("_pt_rct")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
+         pl.coalesce(c("_sp_rand"), pl.lit("Randomized Controlled Trial")), 0.85),
+        (has("_sp_nonrand") & (groups_hint == 1), "single_group_pre_post", pl.lit("abstract"), c("_sp_nonrand"), 0.7),
+        (c("_pt_cct") | has("_sp_nonrand"), "non_randomized_controlled", pl.lit("abstract"), c("_sp_nonrand"), 0.6),
+        (has("_sp_cohort") | c("_pt_obs"), "cohort", pl.lit("abstract"), c("_sp_cohort"), 0.7),
+        (has("_sp_xs"), "cross_sectional", pl.lit("abstract"), c("_sp_xs"), 0.6),
+        (has("_sp_prepost") | (groups_hint == 1), "single_group_pre_post", pl.lit("abstract"),
+         c("_sp_prepost"), 0.55),
+        ((groups_hint >= 2) & has("_sp_controlled"), "non_randomized_controlled", pl.lit("abstract"), c("_sp_controlled"), 0.5),
+    ]
+    design = pl.lit(None, pl.String)
+    source = pl.lit(None, pl.String)
+    span = pl.lit(None, pl.String)
+    conf = pl.lit(None, pl.Float64)
+    for cond, name, src, sp, cf in reversed(rules):
+        cond = cond.fill_null(False)
+        design = pl.when(cond).then(pl.lit(name)).otherwise(design)
+        source = pl.when(cond).then(src).otherwise(source)
+        span = pl.when(cond).then(sp).otherwise(span)
+        conf = pl.when(cond).then(pl.lit(cf)).otherwise(conf)
+    return design, source, span, conf

@@ -1,0 +1,142 @@
+"""What the abstract says happened: adverse events, the direction of the findings, GRADE certainty."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .text import INT
+
+_AE = (r"adverse (?:events?|effects?|reactions?|outcomes?)|side[\s-]?effects?|complications?|(?-u:\b)harms?(?-u:\b)"
+       r"|undesirable effects?|unwanted effects?")
+_HARM = (r"soreness|bruis|h(?:a)?ematoma|bleeding|infection|abscess|pneumothorax|syncope|faint|vasovagal|"
+         r"nerve (?:injury|damage)|broken needle|needle breakage|dizziness|nausea|post-?needling pain|local pain after")
+# "no adverse events", "without side effects", "none of the patients reported complications",
+# "adverse effects were not reported", "free of adverse events"
+AE_NONE = (rf"(?-u:\b)(?:no|none|without|zero|absence of|free of|free from|nor|neither|not any)(?-u:\b)(?:[\s-]+\w+){{0,4}}?[\s-]+(?:{_AE}|{_HARM})"
+           rf"|(?:{_AE})[^.;]{{0,40}}?(?-u:\b)(?:were|was|are|is|had)\s+(?:not|never)\s+(?:\w+\s+)?(?:reported|observed|found|recorded|seen|noted|detected|occur|experienced)"
+           rf"|(?:{_AE})[^.;]{{0,30}}?(?-u:\b)(?:did not|didn't|does not|do not)\s+(?:occur|happen|arise|appear)"
+           rf"|(?-u:\b)no (?:patient|participant|subject)s? (?:\w+\s+){{0,2}}(?:reported|experienced|had|developed|suffered)")
+AE_SOME = (rf"(?:mild|minor|transient|temporary|slight|moderate|local|few|some)\s+(?:\w+\s+){{0,2}}?(?:{_AE}|{_HARM})"
+           rf"|(?:{_AE}|{_HARM})[^.;]{{0,50}}?(?-u:\b)(?:occurred|developed|were (?:mild|minor|transient|reported by|observed in|noted in)|was (?:mild|reported by|observed in)|resolved|in \d+ (?:patients|participants|subjects|cases))"
+           rf"|(?-u:\b){INT}\s+(?:\w+\s+){{0,3}}?(?:reported|experienced|had|developed|suffered)\s+(?:\w+\s+){{0,3}}?(?:{_AE}|{_HARM})"
+           rf"|complications? (?:of|after|following) (?:dry )?needling|developed an? (?:\w+\s+)?(?:abscess|infection|pneumothorax|h(?:a)?ematoma)"
+           rf"|post-?needling soreness|muscle soreness|(?-u:\b)case of (?:\w+\s+){{0,2}}(?:{_HARM})|(?:{_HARM})\s+(?:was|were)\s+(?:reported|observed|noted)")
+AE_ANY = rf"{_AE}|{_HARM}"
+# mentions that plan or describe a measurement, not a finding
+_AE_PLAN = r"will be|were (?:recorded|monitored|assessed|collected|documented)|was (?:recorded|monitored|assessed)|to (?:assess|evaluate|record|monitor)|safety and (?:efficacy|effectiveness)|effectiveness and safety"
+
+# direction cues, read per clause (a sentence cut at ; and contrastive conjunctions)
+FAVOURS = (r"more effective|(?-u:\b)superior(?-u:\b)|significantly (?:greater|better|more|larger|higher|lower)|greater (?:improvement|reduction|effect|benefit|decrease|increase)|"
+           r"better (?:results|outcomes|improvement|effect)|favou?ring (?:the )?(?:experimental|dn|dry needling|intervention|treatment|needling)|"
+           r"in favou?r of (?:the )?(?:experimental|dn|dry needling|intervention|group that received|trp-?dn|piedn)|significant advantage|"
+           r"more significant|is (?:an )?effective|are effective|was effective|were effective|can be effective|effective (?:in|for|at|treatment|option|intervention)|"
+           r"positive (?:effect|impact)|beneficial|promising|support for|(?:significant(?:ly)?|clinically meaningful|important) (?:\w+\s+){0,2}(?:improv|reduc|decreas|increas)|"
+           r"(?-u:\b)(?:improved|improvements?|reduced|reduction|decreased|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option")
+NO_DIFF = (r"no (?:statistically )?(?:significant |clinically (?:important |relevant )?)?(?:between[\s-]group )?(?:difference|advantage|benefit|effect|changes?)|"
+           r"not (?:statistically )?(?:significantly )?different|no differences?|not (?:more|superior|better)|did not (?:improve|differ|yield|show|result|provide|produce|reduce|lead)|"
+           r"(?:was|were) similar|similar(?:ly)? (?:effective|improvements?|results|outcomes|effects)|none of the (?:approaches|treatments|interventions|groups) was superior|"
+           r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear|(?:was|were) not associated")
+FAVOURS_COMPARATOR = (r"less effective than|inferior to|more effective than (?:trigger point |trp-?|the )?(?:dry needling|dn|tdn|trp-?dn|needling)|"
+                      r"in favou?r of (?:the )?(?:control|sham|comparator|placebo)|favou?ring (?:the )?(?:control|sham|comparator|placebo)|"
+                      r"significant results were obtained in favou?r of the control")
+# within-group or both-arm statements say nothing about the comparison
+_NEUTRAL = (r"[^.;,]*(?-u:\b)(?:both (?:the )?(?:groups|approaches|interventions|techniques|treatments|arms)|each group|in all groups|"
+            r"regardless of|as well as|with (?:and|or) without|within[\s-]group|two techniques|all groups|demographic|baseline characteristics|"
+            r"further (?:research|studies|investigation)|future (?:research|studies)|more (?:\w+\s+){0,3}(?:studies|trials|research) (?:are|is) (?:needed|required|warranted)|"
+            r"needed|warranted|should be)(?-u:\b)[^;,]*")
+_CLAUSE = r";|,?\s+but\s+|,?\s*however,?|\s+whereas\s+|,?\s+although\s+|,?\s+while\s+"
+
+_CERTAINTY = (r"(?-u:\b)(very[\s-]low|low|moderate|high)(?:[\s-]+to[\s-]+(?:very[\s-]low|low|moderate|high))?[\s-]+(?:quality|certainty|level|grade)?[\s-]*(?:of[\s-]+)?evidence(?-u:\b)"
+              r"|(?:quality|certainty|level|strength) of (?:the )?evidence (?:\w+\s+){0,4}?(?:to|as|was|were|is|ranged from)\s+(very[\s-]low|low|moderate|high)(?-u:\b)")
+
+
+def result_features(sents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per record: adverse-event verdict cues, direction cues by part of the abstract, certainty."""
+    s, l = pl.col("s"), pl.col("l")  # patterns run on the lower-cased sentence; spans keep the original
+    ae_any = l.str.contains(AE_ANY) & (pl.col("kind") != "background")
+    ae_some = l.str.contains(AE_SOME) & ~l.str.contains(r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)")
+    ae_none = l.str.contains(AE_NONE)
+    ae_plan = l.str.contains(_AE_PLAN)
+    # clauses with within-group or both-arm statements removed
+    clean = l.str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " ")
+    # a clause that denies a difference ("improvements were not different") does not favour anything
+    fav = clean.str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ").str.contains(FAVOURS)
+    nd = clean.str.contains(NO_DIFF)
+    fc = l.str.contains(FAVOURS_COMPARATOR)
+    kind = pl.col("kind")
+    conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(
+        r"in conclusion|we conclude|these (?:findings|results|data) (?:suggest|indicate|show|demonstrate)|this study (?:provides|shows|suggests|found|indicates|demonstrates|revealed)|results? (?:of this study )?(?:suggest|indicate)|findings suggest|evidence (?:suggests|showed|shows|supports)|(?-u:\b)this review(?-u:\b)")
+    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p\s*[<=>≤]|significant|improv|differen|compared")
+    is_abs = pl.col("src") == "abstract"
+    cert = l.str.extract_groups(_CERTAINTY)
+    cert_v = pl.coalesce(cert.struct.field("1"), cert.struct.field("2")).str.to_lowercase().str.replace(r"[\s-]+", "_")
+    cert_ok = ~l.str.contains(r"evidence (?:is|are) (?:needed|required|lacking)|high-quality (?:studies|trials|rcts|research)")
+    f = {"_f_ae_some": ae_any & ae_some, "_f_ae_none": ae_any & ae_none, "_f_ae_other": ae_any & ~ae_plan,
+         "_f_cert": cert_ok & cert_v.is_not_null()}
+    parts = []
+    for name, mask in (("c", is_abs & conclusion_like), ("r", is_abs & results_like & ~conclusion_like),
+                       ("l", is_abs & pl.col("last"))):
+        f[f"_f_{name}_fav"], f[f"_f_{name}_nd"], f[f"_f_{name}_fc"] = mask & fav, mask & nd, mask & fc
+        parts += [pl.col(f"_f_{name}_fav").any().alias(f"_d_{name}_fav"), pl.col(f"_f_{name}_nd").any().alias(f"_d_{name}_nd"),
+                  pl.col(f"_f_{name}_fc").any().alias(f"_d_{name}_fc"),
+                  s.filter(pl.col(f"_f_{name}_fav") | pl.col(f"_f_{name}_nd") | pl.col(f"_f_{name}_fc")).last().alias(f"_d_{name}_span")]
+    return sents.with_columns(**f, _cert_v=cert_v, _kind_res=pl.col("kind").is_in(["results", "conclusion"]),
+                              _is_abs=is_abs).sort("_r", "_i").group_by("_r").agg(
+        pl.col("_f_ae_some").any().alias("_ae_some"),
+        s.filter(pl.col("_f_ae_some")).first().alias("_ae_some_span"),
+        pl.col("_f_ae_none").any().alias("_ae_none"),
+        s.filter(pl.col("_f_ae_none")).first().alias("_ae_none_span"),
+        pl.col("_f_ae_other").any().alias("_ae_other"),
+        s.filter(pl.col("_f_ae_other")).first().alias("_ae_other_span"),
+        pl.col("_kind_res").any().alias("_has_results_section"),
+        pl.col("_is_abs").any().alias("_has_abstract"),
+        pl.col("_cert_v").filter(pl.col("_f_cert")).first().alias("_certainty"),
+        s.filter(pl.col("_f_cert")).first().alias("_certainty_span"),
+        *parts,
+    )
+
+
+def adverse_expr() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    c = pl.col
+    value = (pl.when(c("_ae_some")).then(pl.lit("reported"))
+             .when(c("_ae_none")).then(pl.lit("none_reported"))
+             .when(c("_ae_other")).then(pl.lit("reported"))
+             .otherwise(pl.lit("not_mentioned")))
+    span = (pl.when(c("_ae_some")).then(c("_ae_some_span")).when(c("_ae_none")).then(c("_ae_none_span"))
+            .when(c("_ae_other")).then(c("_ae_other_span")))
+    conf = (pl.when(c("_ae_some") | c("_ae_none")).then(0.85).when(c("_ae_other")).then(0.5).otherwise(0.7))
+    return value, span, conf
+
+
+def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Direction from the conclusion, else the results, else the last sentence."""
+    c = pl.col
+
+    def verdict(p: str) -> pl.Expr:
+        fav, nd, fc = c(f"_d_{p}_fav").fill_null(False), c(f"_d_{p}_nd").fill_null(False), c(f"_d_{p}_fc").fill_null(False)
+        return (pl.when(fc & ~fav).then(pl.lit("favours_comparator"))
+                .when(fav & nd).then(pl.lit("mixed"))
+                .when(fav).then(pl.lit("favours_dry_needling"))
+                .when(nd).then(pl.lit("no_difference")))
+
+    conc, res, last = verdict("c"), verdict("r"), verdict("l")
+    # the conclusion decides; the results speak only when the conclusion is missing (cut short)
+    combined = pl.coalesce(conc, res, last)
+    value = (pl.when(~relevant | (design == "protocol")).then(pl.lit("not_applicable"))
+             .when(~c("_has_abstract").fill_null(False)).then(pl.lit(None, pl.String))
+             .when(combined.is_null() & (adverse == "reported")).then(pl.lit("not_applicable"))
+             .otherwise(combined.fill_null(pl.lit("unclear"))))
+    span = (pl.when(value == "not_applicable").then(None)
+            .when(conc.is_not_null()).then(c("_d_c_span"))
+            .when(res.is_not_null()).then(c("_d_r_span"))
+            .when(last.is_not_null()).then(c("_d_l_span")))
+    conf = (pl.when(value.is_null()).then(None).when(value == "not_applicable").then(0.9)
+            .when(value == "unclear").then(0.5).when(conc.is_not_null()).then(0.7).otherwise(0.55))
+    return value, span, conf
+
+
+def certainty_expr(design: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    c = pl.col
+    ok = design.is_in(["systematic_review", "meta_analysis", "narrative_review"])
+    value = pl.when(ok).then(c("_certainty"))
+    return value, pl.when(value.is_not_null()).then(c("_certainty_span")), pl.when(value.is_not_null()).then(0.75)
