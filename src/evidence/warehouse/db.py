@@ -90,11 +90,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute("SELECT value FROM schema_info WHERE key = 'fingerprint'").fetchone()
     if row and row[0] == fingerprint:
         return
-    for f in sorted((sql_dir() / "schema").glob("*.sql")):
-        for stmt in statements(f.read_text(encoding="utf-8")):
-            con.execute(stmt)
-    refresh_views(con)
-    con.execute("INSERT OR REPLACE INTO schema_info VALUES ('fingerprint', ?)", [fingerprint])
+    con.execute("BEGIN TRANSACTION")  # one commit instead of one per statement
+    try:
+        for f in sorted((sql_dir() / "schema").glob("*.sql")):
+            for stmt in statements(f.read_text(encoding="utf-8")):
+                con.execute(stmt)
+        refresh_views(con)
+        con.execute("INSERT OR REPLACE INTO schema_info VALUES ('fingerprint', ?)", [fingerprint])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
