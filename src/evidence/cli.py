@@ -80,8 +80,13 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .errors import WarehouseError
     from .warehouse.query import schema_text
-    print(schema_text(_settings(args).db if not args.from_sql else None, fmt=args.format))
+    db = None if args.from_sql else _settings(args).db
+    if db is not None and not db.is_file():
+        raise WarehouseError(f"no warehouse at {str(db)!r}; describe the schema from the SQL files with "
+                             "`evidence schema --from-sql`, or point --db / EVIDENCE_DB at a warehouse")
+    print(schema_text(db, fmt=args.format))
     return 0
 
 
@@ -93,7 +98,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from .warehouse.query import run_readonly, format_table
-    columns, rows = run_readonly(_settings(args).db, args.query)
+    if (args.query is None) == (args.file is None):
+        raise ConfigError('give the SQL either as an argument or with --file, e.g. '
+                          'evidence sql "SELECT * FROM rcts LIMIT 5" or evidence sql --file warehouse/queries/ongoing.sql')
+    if args.file is not None:
+        try:
+            sql = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the SQL file {args.file!r}: {exc.strerror or exc}") from None
+    else:
+        sql = args.query
+    columns, rows = run_readonly(_settings(args).db, sql)
     print(format_table(columns, rows, fmt=args.format))
     return 0
 
@@ -183,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
     sp = add("sql", cmd_sql, "run a read-only SQL query on the warehouse")
-    sp.add_argument("query", help="SQL, e.g. \"select * from rcts limit 5\"")
+    sp.add_argument("query", nargs="?", help="SQL, e.g. \"select * from rcts limit 5\"")
+    sp.add_argument("--file", metavar="SQL_FILE", help="read the SQL from a file (e.g. warehouse/queries/*.sql)")
     sp.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
     sp = add("export", cmd_export, "export a view for people who do not write SQL (CSV, Parquet, RIS, BibTeX)")

@@ -2,7 +2,9 @@
 
 The extension cannot be downloaded here; it ships in the PyPI package ``duckdb-extension-fts``
 and is loaded from site-packages by path. The index is built in the staging copy before each
-publish, so readers always get an index that matches the rows they see.
+publish, so readers always get an index that matches the rows they see. The SQL lives in
+``warehouse/search/``: ``index.sql`` (the indexed text and the index), ``macros.sql``
+(``search_articles(q)``, what clinicians call).
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from pathlib import Path
 import duckdb
 
 from ..errors import WarehouseError
-from .db import run_sql
+from .db import run_sql, sql_dir
 
 
 @lru_cache(maxsize=1)
 def fts_extension_path() -> Path:
-    import duckdb_extension_fts
+    """Path of the fts extension file matching the installed DuckDB (from duckdb-extension-fts)."""
+    try:
+        import duckdb_extension_fts
+    except ImportError:
+        raise WarehouseError("full-text search needs the package duckdb-extension-fts "
+                             f"(same version as duckdb, {duckdb.__version__}); install it with "
+                             f"`pip install duckdb-extension-fts=={duckdb.__version__}`") from None
     base = Path(duckdb_extension_fts.__file__).parent
     found = sorted(base.glob(f"extensions/v{duckdb.__version__}/fts.duckdb_extension"))
     if not found:
@@ -28,9 +36,17 @@ def fts_extension_path() -> Path:
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load fts by path; never let DuckDB try to download it (there may be no network)."""
+    con.execute("SET autoinstall_known_extensions = false")
     con.execute(f"LOAD '{fts_extension_path()}'")
 
 
+def search_files() -> list[str]:
+    return sorted(f"search/{p.name}" for p in (sql_dir() / "search").glob("*.sql"))
+
+
 def build_index(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the index and the search macro; called in the staging copy before every publish."""
     load_fts(con)
-    run_sql(con, "search/index.sql")
+    for relative in search_files():
+        run_sql(con, relative)
