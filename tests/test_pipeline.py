@@ -150,3 +150,18 @@ def test_unwritable_warehouse_path_is_a_clear_error(tmp_path):
     s = make_settings(tmp_path, db=blocker / "evidence.duckdb", raw=tmp_path / "raw")
     with pytest.raises(WarehouseError, match="cannot .*not-a-folder.*(EVIDENCE_DB|writable|path)"):
         pipeline.ingest(s, [SNAPSHOT])
+
+
+def test_a_reader_opened_after_a_run_sees_the_new_file_even_in_the_same_process(settings, tmp_path):
+    from evidence.warehouse import connect_readonly
+
+    pipeline.ingest(settings, [write_set(tmp_path / "one.xml", snapshot_records()[:1])])
+    held = duckdb.connect(str(settings.db), read_only=True)  # e.g. a notebook left open
+    try:
+        pipeline.ingest(settings, [SNAPSHOT])
+        assert held.execute("SELECT count(*) FROM articles").fetchone()[0] == 1  # its old snapshot
+        fresh = connect_readonly(settings.db)
+        assert fresh.execute("SELECT count(*) FROM articles").fetchone()[0] == 26
+        fresh.close()
+    finally:
+        held.close()

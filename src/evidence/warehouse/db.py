@@ -62,7 +62,13 @@ def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"no warehouse at {str(p)!r}; run `evidence run` (or `make demo`) first, "
                              "or point --db / EVIDENCE_DB at an existing file")
     try:
-        return duckdb.connect(str(p), read_only=True)
+        # ATTACH in a fresh in-memory instance, not duckdb.connect(path): DuckDB shares one instance
+        # per path within a process, so a second connect() would see the file as it was when the
+        # first was opened, even after a run swapped a new one in.
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{str(p.resolve()).replace(chr(39), chr(39) * 2)}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+        return con
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open the warehouse {str(p)!r} read-only: {exc}") from None
 
