@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test chromium bench clean schema-docs
+.PHONY: setup demo test chromium bench clean readme
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) warehouse/evidence.duckdb* warehouse/raw briefs
+
+# README.md is generated from docs/*.md and the code (settings, commands, schema).
+readme: setup
+	$(BIN)/python docs/build_readme.py
