@@ -13,7 +13,7 @@ from ncbi_server import (FIXTURES, SNAPSHOT, FakeTime, Reply, esearch_xml, fake_
 
 from evidence.errors import NCBIError, QueryError
 from evidence.fetch import EUtils, ReplayServer, SearchResult, fetch_ids, iter_batches, redact, search, windowed_term
-from evidence.fetch.eutils import parse_esearch
+from evidence.fetch.eutils import RATE_MARGIN, parse_esearch
 from evidence.parse import parse_all
 from evidence.settings import Settings
 
@@ -72,7 +72,7 @@ def test_long_id_lists_are_posted(ncbi_server, fake_time, n, method):
 
 # -- NCBI's rate limit ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("api_key, interval", [(None, 1 / 3), (KEY, 1 / 10)])
+@pytest.mark.parametrize("api_key, interval", [(None, RATE_MARGIN / 3), (KEY, RATE_MARGIN / 10)])
 def test_rate_limit_spaces_all_calls_of_a_client(ncbi_server, fake_time, api_key, interval):
     server = ncbi_server(*[Reply(body=OK_SEARCH)] * 4 + [Reply(body=pubmed_xml(["1"]))] * 3)
     client = make_client(server, fake_time, ncbi_api_key=api_key)
@@ -81,7 +81,7 @@ def test_rate_limit_spaces_all_calls_of_a_client(ncbi_server, fake_time, api_key
     for _ in range(3):
         client.efetch(ids=["1"])
     assert fake_time.sleeps == pytest.approx([interval] * 6)
-    assert sum(fake_time.sleeps) == pytest.approx(6 * interval)  # 7 calls at 3/s: 2 s; at 10/s: 0.6 s
+    assert sum(fake_time.sleeps) == pytest.approx(6 * interval)  # 7 calls at 3/s: 2 s (+10% margin); at 10/s: 0.6 s
     assert client.requests_made == 7
 
 
@@ -93,7 +93,7 @@ def test_rate_limit_does_not_wait_when_time_has_passed(ncbi_server, fake_time):
     client.esearch("knee")
     fake_time.now += 5
     client.esearch("knee")
-    assert fake_time.sleeps == pytest.approx([1 / 3 - 0.25])
+    assert fake_time.sleeps == pytest.approx([RATE_MARGIN / 3 - 0.25])
 
 
 # -- retries ----------------------------------------------------------------------------------------

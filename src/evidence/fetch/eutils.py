@@ -246,6 +246,9 @@ def check_efetch(body: bytes, *, utility_url: str = "", secret: str | None = Non
     return body
 
 
+RATE_MARGIN = 1.1  # spacing factor over NCBI's limit
+
+
 class EUtils:
     """An E-utilities client for one base URL (NCBI, the local replay, or a test server)."""
 
@@ -326,7 +329,8 @@ class EUtils:
             if self._next_start is not None and now < self._next_start:
                 self._sleep(self._next_start - now)
                 now = self._next_start
-            self._next_start = now + 1.0 / self.rate
+            # 10% margin: requests that leave exactly 1/rate s apart can arrive closer together
+            self._next_start = now + RATE_MARGIN / self.rate
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry ``attempt + 1``: ``Retry-After`` if the server sent one,

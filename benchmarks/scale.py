@@ -1,0 +1,175 @@
+"""Scale-out demos that can run on one machine: ``python benchmarks/scale.py FILE --work DIR``.
+
+1. **Dask**: FILE is split into partitions shaped like the raw landing (gzip PubMed XML files of
+   ``--partition`` records); parse + normalise + extract runs over them serially, then on a Dask
+   ``LocalCluster`` (one worker process per core, one thread each). Only counts travel back;
+   at scale each worker would write its frames to Parquet for the loader. Needs ``dask`` and
+   ``distributed`` (skipped, and said so, when they are not installed).
+2. **DuckLake**: the ducklake extension ships in the PyPI package ``duckdb-extension-ducklake``
+   (same version as duckdb); a warehouse ingested from the first partition is copied into a lake
+   (DuckDB-file catalogue, Parquet data files), then several reader processes query it at once.
+   A PostgreSQL catalogue (many writers and readers on many machines) is on paper only here.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+_RECORD = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>\s*", re.S)
+
+
+def split(path: Path, out: Path, size: int) -> list[Path]:
+    """Partitions of ``size`` records, each a complete PubmedArticleSet, gzip like the raw landing."""
+    data = path.read_bytes()
+    head = data[:data.find(b"<PubmedArticleSet")] + b"<PubmedArticleSet>\n"
+    out.mkdir(parents=True, exist_ok=True)
+    parts, batch, k = [], [], 0
+    for m in _RECORD.finditer(data):
+        batch.append(m.group(0))
+        if len(batch) == size:
+            parts.append(_write(out, k, head, batch))
+            batch, k = [], k + 1
+    if batch:
+        parts.append(_write(out, k, head, batch))
+    return parts
+
+
+def _write(out: Path, k: int, head: bytes, records: list[bytes]) -> Path:
+    p = out / f"batch-{k:04d}.xml.gz"
+    with gzip.open(p, "wb", compresslevel=5) as fh:
+        fh.write(head + b"".join(records) + b"</PubmedArticleSet>\n")
+    return p
+
+
+def process_partition(path: str) -> tuple[int, int]:
+    """parse -> normalise -> extract one raw file; what a Prefect task or Dask worker runs."""
+    from evidence.extract import extract_studies
+    from evidence.normalise import frames
+    from evidence.parse import Deletion, iter_records, paused_gc
+    with paused_gc():
+        records = [r for r in iter_records(path) if not isinstance(r, Deletion)]
+    fr = frames(records)
+    studies = extract_studies(fr["articles"])
+    return len(records), studies.height
+
+
+def dask_demo(parts: list[Path]) -> dict:
+    t0 = time.perf_counter()
+    serial = [process_partition(str(p)) for p in parts]
+    t_serial = time.perf_counter() - t0
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        return {"ran": False, "why": "dask/distributed not installed (pip install dask distributed)",
+                "serial_seconds": round(t_serial, 2)}
+    workers = os.cpu_count() or 2
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.submit(process_partition, str(parts[0])).result()  # warm the workers' imports
+        t0 = time.perf_counter()
+        results = client.gather(client.map(process_partition, [str(p) for p in parts], pure=False))
+        t_dask = time.perf_counter() - t0
+    n = sum(r[0] for r in serial)
+    assert results == serial, "Dask and serial runs disagree"
+    return {"ran": True, "records": n, "partitions": len(parts), "workers": workers,
+            "serial_seconds": round(t_serial, 2), "serial_per_second": round(n / t_serial, 1),
+            "dask_seconds": round(t_dask, 2), "dask_per_second": round(n / t_dask, 1),
+            "speedup": round(t_serial / t_dask, 2)}
+
+
+def _ducklake_path() -> Path | None:
+    try:
+        import duckdb
+        import duckdb_extension_ducklake
+    except ImportError:
+        return None
+    base = Path(duckdb_extension_ducklake.__file__).parent
+    found = sorted(base.glob(f"extensions/v{duckdb.__version__}/ducklake.duckdb_extension"))
+    return found[0] if found else None
+
+
+_READER = """
+import sys, time, duckdb
+ext, lake, data = sys.argv[1:4]
+con = duckdb.connect()
+con.execute("SET autoinstall_known_extensions = false")
+con.execute(f"LOAD '{ext}'")
+con.execute(f"ATTACH 'ducklake:{lake}' AS lake (READ_ONLY, DATA_PATH '{data}')")
+t = time.perf_counter()
+n = 0
+for _ in range(20):
+    n = con.execute("SELECT count(*) FROM lake.articles a JOIN lake.studies s USING (pmid) "
+                    "WHERE s.design IS NOT NULL").fetchone()[0]
+print(n, round(time.perf_counter() - t, 3))
+"""
+
+
+def ducklake_demo(part: Path, work: Path, readers: int = 4) -> dict:
+    ext = _ducklake_path()
+    if ext is None:
+        return {"ran": False, "why": "duckdb-extension-ducklake not installed"}
+    import duckdb
+
+    from evidence.pipeline import ingest
+    from evidence.settings import load_settings
+    wh = work / "wh"
+    shutil.rmtree(wh, ignore_errors=True)
+    s = load_settings(env={}, config=None, db=wh / "evidence.duckdb", briefs=wh / "b", dashboard=wh / "d.html")
+    ingest(s, [part])
+    lake, data = work / "lake" / "catalog.ducklake", work / "lake" / "data"
+    shutil.rmtree(lake.parent, ignore_errors=True)
+    lake.parent.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute(f"LOAD '{ext}'")
+    con.execute(f"ATTACH 'ducklake:{lake}' AS lake (DATA_PATH '{data}/')")
+    con.execute(f"ATTACH '{s.db}' AS wh (READ_ONLY)")
+    t0 = time.perf_counter()
+    for table in ("articles", "studies", "authors", "mesh_terms"):
+        con.execute(f"CREATE TABLE lake.{table} AS SELECT * FROM wh.main.{table}")
+    t_copy = time.perf_counter() - t0
+    rows = con.execute("SELECT count(*) FROM lake.articles").fetchone()[0]
+    snapshots = con.execute("SELECT count(*) FROM lake.snapshots()").fetchone()[0]
+    con.close()
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", _READER, str(ext), str(lake), f"{data}/"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(readers)]
+    outs = [p.communicate() for p in procs]
+    t_read = time.perf_counter() - t0
+    ok = all(p.returncode == 0 for p in procs)
+    return {"ran": True, "articles": rows, "snapshots": snapshots, "copy_seconds": round(t_copy, 2),
+            "readers": readers, "queries_per_reader": 20, "readers_ok": ok,
+            "readers_wall_seconds": round(t_read, 2),
+            "reader_errors": [e.strip().splitlines()[-1] for (_, e), p in zip(outs, procs) if p.returncode][:2],
+            "catalogue": "DuckDB file (single writer; many read-only readers)"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file", type=Path)
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--partition", type=int, default=2000)
+    args = ap.parse_args(argv)
+    import logging
+    logging.disable(logging.WARNING)
+    parts = split(args.file, args.work / "raw", args.partition)
+    out = {"dask": dask_demo(parts), "ducklake": ducklake_demo(parts[0], args.work)}
+    shutil.rmtree(args.work, ignore_errors=True)
+    json.dump(out, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
