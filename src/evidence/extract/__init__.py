@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from .comparator import comparator_expr, comparator_features
-from .design import design_expr, design_features
-from .numbers import number_features
-from .outcomes import outcome_features
-from .registration import registration_features
-from .relevance import relevance_features, relevant_expr
-from .results import adverse_expr, certainty_expr, direction_expr, result_features
+from . import comparator as _comparator, design as _design, numbers as _numbers, outcomes as _outcomes
+from . import registration as _registration, relevance as _relevance, results as _results, timing as _timing
+from .comparator import comparator_expr
+from .design import design_expr
+from .relevance import relevant_expr
+from .results import adverse_expr, certainty_expr, direction_expr
 from .text import sentences
-from .timing import timing_features
 
 __all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
 
-EXTRACTOR_VERSION = "2026.11.1"
+EXTRACTOR_VERSION = "2026.11.2"
 
 FIELDS: tuple[str, ...] = (
     "relevant", "design", "sample_size", "n_studies", "groups", "condition", "intervention", "comparator",
@@ -73,15 +71,50 @@ def _input(articles: pl.DataFrame) -> pl.LazyFrame:
     return articles.lazy().select(cols).with_row_index("_r")
 
 
+_SENTENCE_MODULES = (_relevance, _design, _numbers, _timing, _outcomes, _comparator, _results)
+
+
 def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
-    """One row of study facts per article (see module docstring); never fails on odd text."""
-    base = _input(articles)
-    sents = sentences(base)
-    j = base
-    for part in (relevance_features(base, sents), design_features(base, sents), number_features(sents),
-                 timing_features(sents), outcome_features(sents), comparator_features(sents),
-                 result_features(sents), registration_features(base)):
-        j = j.join(part, on="_r", how="left")
+    """One row of study facts per article (see module docstring); never fails on odd text.
+
+    Every rule module gives per-sentence columns and their per-record aggregations; all of them run
+    in one ``with_columns`` and one ``group_by`` over the sentences, so the sentence frame is read
+    once. Time expressions are the one exception: they need a row each (``_timing.mention_features``).
+    """
+    c = pl.col
+    base = _input(articles).with_columns(**_relevance.record_columns(), **_design.record_columns(),
+                                          **_registration.record_columns()).collect()
+    sents = sentences(base.lazy()).collect()
+    # stage k of every module runs in one with_columns: each heavy match is computed once, and the
+    # modules' columns of one stage are evaluated in parallel
+    stages: list[dict[str, pl.Expr]] = []
+    aggs: list[pl.Expr] = []
+    for mod in _SENTENCE_MODULES:
+        for k, cols in enumerate(mod.sentence_columns()):
+            if k == len(stages):
+                stages.append({})
+            stages[k] |= cols
+        aggs += mod.aggregations()
+    lf = sents.lazy()
+    for cols in stages:
+        lf = lf.with_columns(**cols)
+    per_record = lf.group_by("_r").agg(*aggs).collect().lazy()
+    mentions = _timing.mention_features(sents.lazy())
+    j = base.lazy().join(per_record, on="_r", how="left").join(mentions, on="_r", how="left")
+    for stage in _timing.finish():
+        j = j.with_columns(**stage)
+    # the condition from MeSH terms, then keywords, when no sentence names one
+    from_mesh = c("condition").is_null() & c("_cond_mesh").is_not_null()
+    from_kw = c("condition").is_null() & c("_cond_mesh").is_null() & c("_cond_kw").is_not_null()
+    j = j.with_columns(
+        condition=pl.coalesce("condition", "_cond_mesh", "_cond_kw"),
+        condition_source=pl.when(from_mesh).then(pl.lit("mesh_terms")).when(from_kw).then(pl.lit("keywords"))
+        .otherwise(c("condition_source")),
+        condition_span=pl.when(from_mesh).then(c("mesh_terms").list.join("; ")).when(from_kw)
+        .then(c("keywords").list.join("; ")).otherwise(c("condition_span")),
+        _dn_src=pl.coalesce("_dn_src", "_dn_index"))
+    j = j.join(_outcomes.instruments(per_record), on="_r", how="left").with_columns(muscles=_relevance.muscles_expr())
+    j = j.with_columns(_domains=_outcomes.domains_expr())
     c = pl.col
     has_text = c("abstract").is_not_null() | c("title").is_not_null()
     text_src = pl.when(c("abstract").is_not_null()).then(pl.lit("abstract")).when(c("title").is_not_null()).then(pl.lit("title"))
@@ -93,7 +126,8 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
         relevant=relevant_expr(),
         condition=pl.when(has_text).then(pl.coalesce(c("condition"), pl.lit("other"))),
         condition_source=pl.when(c("condition").is_not_null()).then(c("condition_source")).when(has_text).then(text_src),
-        condition_confidence=pl.when(c("condition").is_not_null()).then(0.85).when(has_text).then(0.4),
+        condition_confidence=pl.when(c("condition_source").is_in(["mesh_terms", "keywords"])).then(0.7)
+        .when(c("condition").is_not_null()).then(0.85).when(has_text).then(0.4),
         design=design, design_source=design_src, design_span=design_span, design_confidence=design_conf,
         _groups_hint=groups_hint,
     )
@@ -154,10 +188,7 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
     j = j.with_columns(**defaults)
     j = j.with_columns(**{f"{f}_source": pl.when(c(f).is_not_null() & ((c(f).list.len() > 0) if f in LIST_FIELDS else pl.lit(True)))
                           .then(c(f"{f}_source")) for f in FIELDS if f not in ("relevant",)})
-    out = j.select(
-        c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
-        *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")],
-    ).sort("_r") if False else j.sort("_r").select(
+    out = j.sort("_r").select(
         c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
         *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])
     return out.collect()

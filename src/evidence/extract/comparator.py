@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .text import cue_stages
+
 SHAM = (r"(?i)(?-u:\b)sham(?-u:\b)|simulated (?:dry )?needl|placebo needl|non-?penetrat|streitberger|park sham|"
         r"(?-u:\b)simulated (?:dry needling|dn|treatment|intervention)")
 PLACEBO = r"(?i)(?-u:\b)placebo(?-u:\b)|detuned|switched[\s-]off|inactive (?:device|laser|ultrasound|tens)"
@@ -17,7 +19,7 @@ NO_TREATMENT = (r"(?i)(?-u:\b)no (?:further |additional )?(?:treatment|intervent
 COINTERVENTION = (r"(?i)(?-u:\b)alone(?-u:\b)|(?-u:\b)only(?-u:\b)|with (?:and|or) without|in addition to|added to|(?-u:\b)adding(?-u:\b)|addition of"
                   r"|(?-u:\b)plus(?-u:\b)|(?-u:\b)combined with(?-u:\b)|both groups (?:received|underwent|performed|were given|got|followed|completed)"
                   r"|(?:given|applied|provided|prescribed) to both groups|also (?:received|underwent|got|had)|the same (?:\w+\s+){0,4}(?:program|programme|protocol|exercises?|treatment)"
-                  r"|\+\s*(?:dn|trp-?dn|dry needling|ug-dn)|moreover,? the experimental group")
+                  r"|\+\s*(?:dn|trp-?dn|dry needling|ug-dn)")
 ACTIVE = (r"(?i)shock\s?wave|(?-u:\b)eswt(?-u:\b)|(?-u:\b)swt(?-u:\b)|isch(?:a)?emic compression|(?-u:\b)injection|electrolysis|(?-u:\b)pne(?-u:\b)|(?-u:\b)epi(?-u:\b)|laser|"
           r"corticosteroid|steroid|(?-u:\b)drug|medication|(?-u:\b)nsaid|kinesio|taping|manipulation|mobili[sz]ation|massage|"
           r"instrument[\s-]assisted|(?-u:\b)iastm(?-u:\b)|radiofrequency|prolotherapy|platelet|(?-u:\b)prp(?-u:\b)|acupuncture|"
@@ -27,25 +29,36 @@ _COMPARE = r"(?i)(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)eit
 _DN = r"(?i)dry[\s-]*need|(?-u:\b)dn(?-u:\b)|trp-?dn|needling|(?-u:\b)ims(?-u:\b)"
 
 
-def comparator_features(sents: pl.LazyFrame) -> pl.LazyFrame:
-    s = pl.col("s")
-    sentence_ok = pl.col("kind") != "background"
-    coint_sent = s.str.contains(COINTERVENTION)
+_COINT_WHAT = (r"(?i)exercis|physio|physical therap|program|stretch|manual therap|treatment|therapy|care"
+               r"|(?-u:\b)pt(?-u:\b)|(?-u:\b)cpt(?-u:\b)|(?-u:\b)ee(?-u:\b)")
+_VERSUS = r"(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)with(?-u:\b)"
+_KINDS = ("_c_sham", "_c_placebo", "_c_none", "_c_active", "_c_coint", "_c_compare")
+
+
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: which kind of control arm it describes (background sentences never do)."""
+    cues = {"sham": SHAM, "placebo": PLACEBO, "none": NO_TREATMENT, "active": ACTIVE, "coint": COINTERVENTION,
+            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS}
+    # background sentences never describe this study's arms: they are not read at all
+    first = {"_c_l": pl.when(pl.col("kind") != "background").then(pl.col("l"))}
+    hit, flags = cue_stages("_c_l", cues, "_h_")
+    h = pl.col
     # the control arm is named where the study is described, not where results are reported
-    active = sentence_ok & ~pl.col("kind").is_in(["results", "conclusion"]) & s.str.contains(ACTIVE) & s.str.contains(_COMPARE) & ~coint_sent
-    f = {
-        "_c_sham": sentence_ok & s.str.contains(SHAM),
-        "_c_placebo": sentence_ok & s.str.contains(PLACEBO) & ~s.str.contains(SHAM),
-        "_c_none": sentence_ok & s.str.contains(NO_TREATMENT),
-        "_c_active": active,
-        "_c_coint": sentence_ok & coint_sent & s.str.contains(
-            r"(?i)exercis|physio|physical therap|program|stretch|manual therap|treatment|therapy|care|(?-u:\b)pt(?-u:\b)|(?-u:\b)cpt(?-u:\b)|(?-u:\b)ee(?-u:\b)"),
-        "_c_compare": sentence_ok & s.str.contains(r"(?i)(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)with(?-u:\b)") & s.str.contains(_DN),
+    described = ~pl.col("kind").is_in(["results", "conclusion"])
+    final = {
+        "_c_sham": h("_h_sham"),
+        "_c_placebo": h("_h_placebo") & ~h("_h_sham"),
+        "_c_none": h("_h_none"),
+        "_c_active": described & h("_h_active") & h("_h_compare") & ~h("_h_coint"),
+        "_c_coint": h("_h_coint") & h("_h_coint_what"),
+        "_c_compare": h("_h_versus") & h("_h_dn"),
     }
-    return sents.with_columns(**f).sort("_r", "_i").group_by("_r").agg(
-        *[pl.col(k).any() for k in f],
-        *[pl.col("s").filter(pl.col(k)).first().alias(f"{k}_span") for k in f],
-    )
+    return [first, hit, flags, final]
+
+
+def aggregations() -> list[pl.Expr]:
+    return [*[pl.col(k).any() for k in _KINDS],
+            *[pl.col("s").filter(pl.col(k)).first().alias(f"{k}_span") for k in _KINDS]]
 
 
 def comparator_expr(design: pl.Expr, groups: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .text import cue_stages
+
 PROTOCOL = (r"(?i)(?-u:\b)(?:study|trial|review) protocol(?-u:\b)|(?-u:\b)protocol (?:for|of) an? (?:\w+\s+){0,4}(?:trial|study|review)"
             r"|(?-u:\b)this protocol(?-u:\b)|:\s*(?:a\s+)?protocol(?-u:\b)|protocol$")
 FUTURE = (r"(?i)(?-u:\b)will be (?:randomi[sz]ed|recruited|enrolled|allocated|assigned|included|conducted|randomly)"
@@ -27,49 +29,55 @@ FUTURE_WORDS = r"(?i)future (?:studies|research|trials)|further (?:studies|resea
 COHORT = r"(?i)(?-u:\b)cohort(?-u:\b)|(?-u:\b)prospective(?:ly)? (?:observational|follow)|(?-u:\b)retrospective(?-u:\b)"
 CROSS_SECTIONAL = r"(?i)cross-?sectional|(?-u:\b)survey(?-u:\b)"
 CADAVER = r"(?i)cadaver|cadaveric|embalmed"
-PREPOST = (r"(?i)pre-?test[\s-]*post-?test|pre[\s-]*post|before[\s-]and[\s-]after|single[\s-]group|one[\s-]group"
+PREPOST = (r"(?i)pre-?test[\s-]*post-?test|pre[\s-]*post|before[\s-]and[\s-]after|single[\s-]group|(?:one|1)[\s-]group"
            r"|single[\s-]arm|quasi-?experimental")
 CONTROLLED = (r"(?i)(?-u:\b)(?:two|three|four|2|3|4) (?:\w+\s+)?(?:groups|arms)(?-u:\b)|(?-u:\b)control group(?-u:\b)|(?-u:\b)comparison group(?-u:\b)"
               r"|(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?(?-u:\b)|(?-u:\b)compared (?:with|to)(?-u:\b)")
 
 
-def design_features(base: pl.LazyFrame, sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: one flag per design cue, with the first sentence that showed the deciding cues."""
-    s = sents
-    # a review or future-work sentence mentioning trials says nothing of this study's design
-    own = ~pl.col("l").str.contains(r"(?i)trials? (?:were|was) (?:selected|included|eligible)|(?-u:\b)included (?:rcts|trials|studies)|randomi[sz]ed controlled (?:trials|studies) (?:with|involving|that|were|of)")
-    cues = {"protocol": PROTOCOL, "meta": META, "sr": SYSTEMATIC, "narr": NARRATIVE, "series": CASE_SERIES,
-            "case": CASE_REPORT, "nonrand": NONRANDOM, "cross": CROSSOVER, "pilot": PILOT, "cohort": COHORT,
-            "xs": CROSS_SECTIONAL, "cadaver": CADAVER, "prepost": PREPOST, "controlled": CONTROLLED}
-    flags = {f"_f_{k}": pl.col("s").str.contains(v) for k, v in cues.items()}
-    flags["_f_future"] = pl.col("s").str.contains(FUTURE)
-    flags["_f_meta"] = flags["_f_meta"] & ~pl.col("s").str.contains(META_NEG)
-    flags["_f_rand"] = (pl.col("s").str.contains(RANDOM) & ~flags["_f_nonrand"]
-                        & ~pl.col("s").str.contains(FUTURE_WORDS) & own)
-    flags["_f_protocol"] = flags["_f_protocol"] | flags["_f_future"]
-    s = s.with_columns(**flags)
-    aggs = [pl.col("s").filter(pl.col(f"_f_{k}")).first().alias(f"_sp_{k}")
-            for k in [*cues, "rand"]]
-    g = s.group_by("_r").agg(
-        *aggs,
-        pl.col("_f_future").any().alias("_future"),
-        pl.col("src").filter(pl.col("_f_protocol")).first().alias("_src_protocol"),
-    )
+_CUES = {"protocol": PROTOCOL, "meta": META, "sr": SYSTEMATIC, "narr": NARRATIVE, "series": CASE_SERIES,
+         "case": CASE_REPORT, "nonrand": NONRANDOM, "cross": CROSSOVER, "pilot": PILOT, "cohort": COHORT,
+         "xs": CROSS_SECTIONAL, "cadaver": CADAVER, "prepost": PREPOST, "controlled": CONTROLLED}
+# a review or future-work sentence mentioning trials says nothing of this study's design
+_NOT_OWN = (r"trials? (?:were|was) (?:selected|included|eligible)|(?-u:\b)included (?:rcts|trials|studies)"
+            r"|randomi[sz]ed controlled (?:trials|studies) (?:with|involving|that|were|of)")
+
+
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: one flag per design cue (all patterns read the lower-cased sentence)."""
+    cues = _CUES | {"future": FUTURE, "meta_neg": META_NEG, "random": RANDOM, "future_words": FUTURE_WORDS,
+                    "not_own": _NOT_OWN}
+    first, flags = cue_stages("l", cues, "_g_")
+    g = pl.col
+    final = {f"_f_{k}": g(f"_g_{k}") for k in _CUES}
+    final |= {"_f_future": g("_g_future"),
+              "_f_meta": g("_g_meta") & ~g("_g_meta_neg"),
+              "_f_rand": g("_g_random") & ~g("_g_nonrand") & ~g("_g_future_words") & ~g("_g_not_own"),
+              "_f_protocol": g("_g_protocol") | g("_g_future")}
+    return [first, flags, final]
+
+
+def aggregations() -> list[pl.Expr]:
+    """The first sentence that showed each cue."""
+    return [*[pl.col("s").filter(pl.col(f"_f_{k}")).first().alias(f"_sp_{k}") for k in [*_CUES, "rand"]],
+            pl.col("_f_future").any().alias("_future"),
+            pl.col("src").filter(pl.col("_f_protocol")).first().alias("_src_protocol")]
+
+
+def record_columns() -> dict[str, pl.Expr]:
+    """Per record: the publication types, when MEDLINE indexed them by hand."""
     pt = pl.col("publication_types").fill_null([])
     trusted = (pl.col("citation_status") == "MEDLINE") & (pl.col("indexing_method").fill_null("") != "Automated")
-    flags = base.select(
-        "_r",
-        pt.list.contains("Clinical Trial Protocol").alias("_pt_protocol"),
-        (trusted & pt.list.contains("Meta-Analysis")).alias("_pt_meta"),
-        (trusted & pt.list.contains("Systematic Review")).alias("_pt_sr"),
-        (trusted & pt.list.contains("Review") & ~pt.list.contains("Systematic Review")).alias("_pt_review"),
-        (trusted & pt.list.contains("Case Reports")).alias("_pt_case"),
-        (trusted & pt.list.contains("Randomized Controlled Trial")).alias("_pt_rct"),
-        (trusted & (pt.list.contains("Controlled Clinical Trial") | pt.list.contains("Non-Randomized Controlled Trial"))).alias("_pt_cct"),
-        (trusted & pt.list.contains("Observational Study")).alias("_pt_obs"),
-        (pl.col("abstract").is_null() & pl.col("title").is_null()).alias("_empty"),
-    )
-    return flags.join(g, on="_r", how="left")
+    return {
+        "_pt_protocol": pt.list.contains("Clinical Trial Protocol"),
+        "_pt_meta": trusted & pt.list.contains("Meta-Analysis"),
+        "_pt_sr": trusted & pt.list.contains("Systematic Review"),
+        "_pt_review": trusted & pt.list.contains("Review") & ~pt.list.contains("Systematic Review"),
+        "_pt_case": trusted & pt.list.contains("Case Reports"),
+        "_pt_rct": trusted & pt.list.contains("Randomized Controlled Trial"),
+        "_pt_cct": trusted & (pt.list.contains("Controlled Clinical Trial") | pt.list.contains("Non-Randomized Controlled Trial")),
+        "_pt_obs": trusted & pt.list.contains("Observational Study"),
+    }
 
 
 def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:

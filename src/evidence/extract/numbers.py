@@ -24,7 +24,7 @@ _ENROLLED = r"randomi|enrol|recruit|includ|allocat|assign|divid|particip|conduct
 _ARMS_SENT = r"randomi|allocat|assign|divid|group|arm"
 
 _GROUPS_WORD = rf"(?-u:\b)({INT})[\s-](?:parallel[\s-]|treatment[\s-]|intervention[\s-]|study[\s-])?(?:groups?|arms?|armed)(?-u:\b)"
-_GROUPS_ONE_OF = rf"(?-u:\b)one of ({INT}) (?:\w+\s+)?(?:interventions|groups|arms|treatments|conditions)"
+_GROUPS_ONE_OF = rf"(?-u:\b)(?:one|1) of ({INT}) (?:\w+\s+)?(?:interventions|groups|arms|treatments|conditions)"
 _GROUPS_INTERVENTIONS = rf"(?-u:\b)({INT}) (?:\w+\s+)?(?:interventions|treatment arms|conditions) were"
 _GROUPS_OR = (r"(?:randomi[sz]ed|randomly|assigned|allocated|divided)(?-u:\b)[^.]{0,60}?(?-u:\b)(?:to|into|in)(?-u:\b)"
               r"([^.]{0,80}?)(?-u:\b)or(?-u:\b)[^.]{0,60}?(?-u:\b)(?:groups?|arms?)(?-u:\b)")
@@ -34,50 +34,68 @@ _STUDIES = (rf"(?:^|[^/\d])(?-u:\b)({INT})\s+((?:[\w-]+\s+){{0,3}}?)(?:studies|t
             rf"|(?-u:\b)(?:included|including|comprised|retained)\s+({INT})\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|rcts|articles)")
 
 
-def number_features(sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: sample size, groups and n_studies candidates, each with its sentence."""
-    l = pl.col("l")  # lower case: case-insensitive number-word matching is slow
-    total = l.str.extract_groups(_TOTAL)
+_DIGIT = r"\d"
+
+
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: sample size, groups and n_studies candidates (digits only: number words are digits in ``l``).
+
+    Two stages: the pattern matches first, each computed once, then the rules that combine them.
+    """
+    l = pl.col("l")
+    # every count below holds a digit, so the heavy patterns run only on sentences that have one
+    ld = pl.when(l.str.contains(_DIGIT)).then(l)
+    has_n = pl.when(l.str.contains(r"(?-u:\b)n\s*=")).then(l)
+    first = {"_n_total": ld.str.extract_groups(_TOTAL), "_n_after": has_n.str.extract_groups(_N_AFTER),
+             "_n_eqs": has_n.str.extract_all(_N_EQ), "_n_st": ld.str.extract_groups(_STUDIES),
+             "_n_gw": ld.str.extract(_GROUPS_WORD, 1), "_n_g1": ld.str.extract(_GROUPS_ONE_OF, 1),
+             "_n_gi": ld.str.extract(_GROUPS_INTERVENTIONS, 1),
+             "_n_gor": pl.when(l.str.contains(r"(?-u:\b)or(?-u:\b)")).then(l).str.extract(_GROUPS_OR, 1),
+             "_n_arms": l.str.contains(_ARMS_SENT), "_n_alloc": l.str.contains(r"randomi|allocat|assign|divid"),
+             "_n_usable": ~l.str.contains(_NOT_ENROLLED) | l.str.contains(_ENROLLED),
+             "_ctl": l.str.contains(r"(?-u:\b)(?:control group|controls|sham|placebo|versus|vs|groups|arms|randomi[sz]ed|randomly)(?-u:\b)")}
+    total = pl.col("_n_total")
     total_n = pl.coalesce(
         pl.when(~total.struct.field("2").fill_null("").str.contains(_GAP_BAD))
         .then(to_number(total.struct.field("1"))),
         to_number(total.struct.field("3")))
-    after = l.str.extract_groups(_N_AFTER)
-    n_eq_count = l.str.count_matches(_N_EQ)
+    after = pl.col("_n_after")
+    n_eq_count = pl.col("_n_eqs").list.len().fill_null(0)
     after_n = pl.when(~after.struct.field("1").fill_null("").str.contains(_N_AFTER_BAD)
                       ).then(after.struct.field("2").cast(pl.Float64, strict=False))
-    arm_sum = pl.when((n_eq_count >= 2) & after_n.is_null() & l.str.contains(_ARMS_SENT)).then(
-        l.str.extract_all(_N_EQ).list.join(" ").str.extract_all(r"\d+").list.eval(pl.element().cast(pl.Float64)).list.sum())
-    usable = ~l.str.contains(_NOT_ENROLLED) | l.str.contains(_ENROLLED)
-    cand = pl.when(usable).then(pl.coalesce(total_n, after_n, arm_sum))
+    arm_sum = pl.when((n_eq_count >= 2) & after_n.is_null() & pl.col("_n_arms")).then(
+        pl.col("_n_eqs").list.join(" ").str.extract_all(r"\d+").cast(pl.List(pl.Float64)).list.sum())
+    cand = pl.when(pl.col("_n_usable")).then(pl.coalesce(total_n, after_n, arm_sum))
     cand_conf = pl.when(total_n.is_not_null()).then(0.85).when(after_n.is_not_null()).then(0.8).otherwise(0.65)
-    g_word = to_number(l.str.extract(_GROUPS_WORD, 1))
-    g_oneof = to_number(l.str.extract(_GROUPS_ONE_OF, 1))
-    g_int = to_number(l.str.extract(_GROUPS_INTERVENTIONS, 1))
-    g_or = l.str.extract(_GROUPS_OR, 1)
-    g_or_n = pl.when(g_or.is_not_null()).then(pl.when(g_or.str.contains(",")).then(3.0).otherwise(2.0))
+    g_word, g_oneof, g_int = to_number(pl.col("_n_gw")), to_number(pl.col("_n_g1")), to_number(pl.col("_n_gi"))
+    g_or = pl.col("_n_gor")
+    g_or_n = pl.when(g_or.is_not_null()).then(pl.when(g_or.str.contains(",", literal=True)).then(3.0).otherwise(2.0))
     arms_n = n_eq_count.cast(pl.Float64) - pl.when(after_n.is_not_null()).then(1.0).otherwise(0.0)
-    g_neq = pl.when((arms_n >= 2) & l.str.contains(r"randomi|allocat|assign|divid")).then(arms_n)
+    g_neq = pl.when((arms_n >= 2) & pl.col("_n_alloc")).then(arms_n)
     grp = pl.coalesce(g_word, g_oneof, g_int, g_neq, g_or_n)
     grp = pl.when((grp >= 1) & (grp <= 8)).then(grp)
-    st = l.str.extract_groups(_STUDIES)
+    st = pl.col("_n_st")
     studies = pl.coalesce(
         pl.when(~st.struct.field("2").fill_null("").str.contains(r"(?-u:\b)of(?-u:\b)|database|search")).then(
             to_number(st.struct.field("1"))),
         to_number(st.struct.field("3")))
     studies = pl.when(studies >= 1).then(studies)
-    rank = pl.when(pl.col("src") == "title").then(1).otherwise(0)
-    controlled = pl.col("l").str.contains(r"(?-u:\b)(?:control group|controls|sham|placebo|versus|vs|groups|arms|randomi[sz]ed|randomly)(?-u:\b)")
-    s = (sents.with_columns(_ss=cand, _ss_conf=cand_conf, _grp=grp, _st=studies, _rank=rank, _ctl=controlled)
-         .sort("_r", "_rank", "_i"))
-    return s.group_by("_r").agg(
-        pl.col("_ss").drop_nulls().first().alias("_ss"),
-        pl.col("_ss_conf").filter(pl.col("_ss").is_not_null()).first().alias("_ss_conf"),
-        pl.col("s").filter(pl.col("_ss").is_not_null()).first().alias("_ss_span"),
-        pl.col("src").filter(pl.col("_ss").is_not_null()).first().alias("_ss_src"),
-        pl.col("_grp").drop_nulls().first().alias("_grp"),
-        pl.col("s").filter(pl.col("_grp").is_not_null()).first().alias("_grp_span"),
-        pl.col("_st").drop_nulls().first().alias("_st"),
-        pl.col("s").filter(pl.col("_st").is_not_null()).first().alias("_st_span"),
+    return [first, {"_ss": cand, "_ss_conf": cand_conf, "_grp": grp, "_st": studies}]
+
+
+def _first(value: pl.Expr, mask: pl.Expr) -> pl.Expr:
+    """``value`` in the first abstract sentence under ``mask``, else in the title (the title reads last here)."""
+    title = pl.col("src") == "title"
+    return pl.coalesce(value.filter(mask & ~title).first(), value.filter(mask & title).first())
+
+
+def aggregations() -> list[pl.Expr]:
+    s, src = pl.col("s"), pl.col("src")
+    has_ss, has_grp, has_st = pl.col("_ss").is_not_null(), pl.col("_grp").is_not_null(), pl.col("_st").is_not_null()
+    return [
+        _first(pl.col("_ss"), has_ss).alias("_ss"), _first(pl.col("_ss_conf"), has_ss).alias("_ss_conf"),
+        _first(s, has_ss).alias("_ss_span"), _first(src, has_ss).alias("_ss_src"),
+        _first(pl.col("_grp"), has_grp).alias("_grp"), _first(s, has_grp).alias("_grp_span"),
+        _first(pl.col("_st"), has_st).alias("_st"), _first(s, has_st).alias("_st_span"),
         pl.col("_ctl").any().alias("_controlled_words"),
-    )
+    ]

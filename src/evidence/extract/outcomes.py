@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .text import cue_stages
+
 # (canonical name, pattern). Order matters only for naming a match (first pattern that matches it wins).
 INSTRUMENTS: list[tuple[str, str]] = [
     ("VISA-P", r"visa-?p(?-u:\b)|victorian institute of sports? assessment(?:[\s-]+(?:questionnaire|scale))?(?:[\s,-]+patellar?(?: tendon| tendinopathy)?)?|(?-u:\b)visa(?-u:\b)"),
@@ -23,8 +25,7 @@ INSTRUMENTS: list[tuple[str, str]] = [
     ("LEFS", r"(?-u:\b)lefs(?-u:\b)|lower extremity functional scale"),
     ("TUG", r"(?-u:\b)tug(?-u:\b)|timed up[\s-]+(?:and|&)[\s-]+go"),
     ("6MWT", r"(?-u:\b)6mwt(?-u:\b)|(?-u:\b)6-?min(?:ute)?[\s-]+walk(?:ing)?(?:[\s-]+test)?|six[\s-]+minute[\s-]+walk"),
-    ("modified star excursion balance test", r"modified star excursion balance test|(?-u:\b)msebt(?-u:\b)"),
-    ("SEBT", r"star excursion balance test|(?-u:\b)sebt(?-u:\b)"),
+    ("SEBT", r"(?:modified )?star excursion balance(?: test)?|(?-u:\b)m?sebt(?-u:\b)"),
     ("Y-balance test", r"y[\s-]balance"),
     ("PPT", r"pressure[\s-]pain[\s-]thresholds?|(?-u:\b)ppts?(?-u:\b)|algometr"),
     ("CPM", r"conditioned pain modulation|(?-u:\b)cpm(?-u:\b)"),
@@ -74,61 +75,87 @@ DOMAINS: list[tuple[str, str]] = [
 _PURPOSE = r"aim|objective|purpose|to (?:compare|evaluate|investigate|determine|assess|examine|analy[sz]e)|outcome"
 
 
+# one pattern with a named group per instrument: a match is named by the first group that takes it
+# whole, in a single regex pass (a chain of 40 patterns compiled on every call was the slow part)
+_NAMED = "^(?:" + "|".join(f"(?<i{k}>{pat})" for k, (_, pat) in enumerate(INSTRUMENTS)) + ")$"
+
+
 def _name(match: pl.Expr) -> pl.Expr:
-    out = pl.lit(None, pl.String)
-    for name, pat in reversed(INSTRUMENTS):
-        out = pl.when(match.str.contains(f"(?i)^(?:{pat})$")).then(pl.lit(name)).otherwise(out)
-    return out
+    """The canonical name of an instrument mention (any case), null when it is none of ``INSTRUMENTS``."""
+    g = match.str.to_lowercase().str.extract_groups(_NAMED)
+    return pl.coalesce([pl.when(g.struct.field(f"i{k}").is_not_null()).then(pl.lit(name))
+                        for k, (name, _) in enumerate(INSTRUMENTS)])
 
 
 def _canon(abbrev: pl.Expr) -> pl.Expr:
     """Known abbreviations to their canonical name (NRS -> NPRS, AKPS -> Kujala); others as written."""
-    named = _name(abbrev)
-    return pl.coalesce(named, abbrev)
+    return pl.coalesce(_name(abbrev), abbrev)
 
 
-def outcome_features(sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: instruments (list), domains (list) and the first sentence naming an instrument."""
-    # Ultrasound guiding a needle is no outcome measure; neither is "therapeutic ultrasound".
-    text = pl.col("s").str.replace_all(r"(?i)ultrasound[\s-]*guided|ultra-?sound[\s-]guidance|therapeutic ultrasound|(?-u:\b)US-guided", "")
+def instruments(per_record: pl.LazyFrame) -> pl.LazyFrame:
+    """Per record: its instrument mentions (``_o_found``, in text order) named, each name once.
+
+    One row per mention, named in a single column (a ``list.eval`` runs per record, which is slow).
+    """
+    m = pl.col("m")
+    named = pl.when(m.str.starts_with("\x1f")).then(_canon(m.str.strip_chars_start("\x1f"))).otherwise(_name(m))
+    found = pl.concat_list(pl.col("_o_found").fill_null([]), pl.col("_o_found_abbr").fill_null([])).alias("m")
+    return (per_record.select("_r", found).explode("m").filter(m.is_not_null() & (m != ""))
+            .with_columns(m=named).filter(m.is_not_null())
+            .group_by("_r").agg(m.unique(maintain_order=True).alias("_instruments")))
+
+
+_GUIDED = r"(?i)ultrasound[\s-]*guided|ultra-?sound[\s-]guidance|therapeutic ultrasound|(?-u:\b)US-guided"
+_IMPLIED: list[tuple[str, list[str]]] = [
+    ("other", sorted(_OTHER_INSTRUMENTS)), ("pain", ["VAS", "NPRS"]), ("pressure_pain_threshold", ["PPT"]),
+    ("range_of_motion", ["ROM"]), ("strength", ["strength"]), ("quality_of_life", ["SF-36", "SF-12", "EQ-5D"]),
+    ("psychological", ["TSK", "PCS"]), ("medication_use", ["medication_use"]),
+    ("function", ["WOMAC", "KOOS", "KSS", "Lysholm", "Kujala", "VISA-P", "Tegner", "IKDC", "LEFS", "TUG", "6MWT",
+                  "ODI", "NDI", "PSFS", "Lequesne index"]),
+]
+
+
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: the instruments (canonical names) and outcome domains it names."""
     # A background sentence describes the disease, not what was measured; in an unlabelled abstract
     # the first sentence usually is background unless it states the aim.
-    background = (pl.col("kind") == "background") | (
-        (pl.col("_i") == pl.col("_i").filter(pl.col("src") == "abstract").min().over("_r"))
-        & (pl.col("label") == "") & (pl.col("src") == "abstract"))
+    background = (pl.col("kind") == "background") | (pl.col("_first") & (pl.col("label") == ""))
     usable = ~background | pl.col("l").str.contains(_PURPOSE)
-    s = sents.with_columns(_t=text, _use=usable)
-    s = s.filter(pl.col("_use")).with_columns(
-        _d=pl.concat_list([pl.when(pl.col("l").str.contains(pat)).then(pl.lit(name)) for name, pat in DOMAINS]).list.drop_nulls(),
-        _m=pl.concat_list(pl.col("_t").str.to_lowercase().str.extract_all(_ALL[4:]),
-                          pl.col("_t").str.extract_all(_ABBREV).list.join("\x1f").str.extract_all(r"\(([^)]+)\)").list.eval(
-                              pl.element().str.replace(r"^\((.*)\)$", "\x1f$1"))))
-    # name each match: one row per mention, so every pattern runs once over a column
-    names = (s.select("_r", "_i", "_m").explode("_m").filter(pl.col("_m").is_not_null())
-             .with_columns(_n=pl.when(pl.col("_m").str.starts_with("\x1f"))
-                           .then(_canon(pl.col("_m").str.strip_chars_start("\x1f"))).otherwise(_name(pl.col("_m"))))
-             .group_by("_r", "_i").agg(pl.col("_n")))
-    s = s.join(names, on=["_r", "_i"], how="left")
-    return s.sort("_r", "_i").group_by("_r").agg(
-        pl.col("_n").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().unique(maintain_order=True).alias("_instruments"),
-        pl.col("_d").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().unique(maintain_order=True).alias("_domains"),
-        pl.col("s").filter(pl.col("_n").list.len() > 0).first().alias("_inst_span"),
-        pl.col("src").filter(pl.col("_n").list.len() > 0).first().alias("_inst_src"),
-        pl.col("s").filter(pl.col("_d").list.len() > 0).first().alias("_dom_span"),
-    ).with_columns(
-        # an instrument implies its domain; "other" instruments imply "other"
-        pl.concat_list(
-            "_domains",
-            pl.col("_instruments").list.eval(
-                pl.when(pl.element().is_in(list(_OTHER_INSTRUMENTS))).then(pl.lit("other"))
-                .when(pl.element().is_in(["VAS", "NPRS"])).then(pl.lit("pain"))
-                .when(pl.element() == "PPT").then(pl.lit("pressure_pain_threshold"))
-                .when(pl.element() == "ROM").then(pl.lit("range_of_motion"))
-                .when(pl.element() == "strength").then(pl.lit("strength"))
-                .when(pl.element().is_in(["SF-36", "SF-12", "EQ-5D"])).then(pl.lit("quality_of_life"))
-                .when(pl.element().is_in(["TSK", "PCS"])).then(pl.lit("psychological"))
-                .when(pl.element() == "medication_use").then(pl.lit("medication_use"))
-                .when(pl.element().is_in(["WOMAC", "KOOS", "KSS", "Lysholm", "Kujala", "VISA-P", "Tegner", "IKDC",
-                                          "LEFS", "TUG", "6MWT", "ODI", "NDI", "PSFS", "Lequesne index"]))
-                .then(pl.lit("function"))).list.drop_nulls(),
-        ).list.unique(maintain_order=True).alias("_domains"))
+    # Ultrasound guiding a needle is no outcome measure; neither is "therapeutic ultrasound". The
+    # replacement runs only on the few sentences that name either (the others are null, then l).
+    lu = pl.when(usable).then(pl.col("l"))
+    guided = pl.when(lu.str.contains("guid|therapeutic ultra")).then(lu).str.replace_all(_GUIDED, "")
+    first = {"_o_l": pl.coalesce(guided, lu),
+             "_o_s": pl.when(usable & pl.col("s").str.contains("(", literal=True)).then(pl.col("s"))}
+    hit, flags = cue_stages("_o_l", dict(DOMAINS), "_od_")
+    # an abbreviation of a named test ("\x1f" + abbreviation) keeps its own spelling unless it is a
+    # known one; mentions are named per record (``instruments``)
+    found = pl.col("_o_abx")
+    abbrev = pl.when(found.list.len() > 0).then(
+        found.list.join("\x1e").str.replace_all(r"[^\x1e]*\(([^)]+)\)", "\x1f${1}").str.split("\x1e"))
+    return [first, hit | {"_o_all": pl.col("_o_l").str.extract_all(_ALL[4:]),
+                          "_o_abx": pl.col("_o_s").str.extract_all(_ABBREV)}, flags | {"_o_abbr": abbrev}]
+
+
+def aggregations() -> list[pl.Expr]:
+    # lists are built per record, not per sentence: most sentences name nothing
+    has_n = (pl.col("_o_all").list.len() > 0) | (pl.col("_o_abbr").list.len() > 0)
+    has_d = pl.col("_od__hit").is_not_null()
+    every = dict(keep_nulls=False, empty_as_null=False)
+    return [
+        pl.col("_o_all").list.explode(**every).drop_nulls().alias("_o_found"),
+        pl.col("_o_abbr").list.explode(**every).drop_nulls().alias("_o_found_abbr"),
+        *[pl.col(f"_od_{name}").any().alias(f"_od_{name}") for name, _ in DOMAINS],
+        pl.col("s").filter(has_n).first().alias("_inst_span"),
+        pl.col("src").filter(has_n).first().alias("_inst_src"),
+        pl.col("s").filter(has_d).first().alias("_dom_span"),
+    ]
+
+
+def domains_expr() -> pl.Expr:
+    """The domains named (in ``DOMAINS`` order), then those the instruments imply ("WOMAC" -> function)."""
+    inst = pl.col("_instruments").fill_null([])
+    implied = [pl.when(pl.any_horizontal([inst.list.contains(n) for n in names])).then(pl.lit(domain))
+               for domain, names in _IMPLIED]
+    named = [pl.when(pl.col(f"_od_{name}")).then(pl.lit(name)) for name, _ in DOMAINS]
+    return pl.concat_list(named + implied).list.drop_nulls().list.unique(maintain_order=True)

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import polars as pl
 
-_REG_BODY = (r"(?-u:\b)(NCT\s?\d{8}|ISRCTN\s?\d{8}|ACTRN\s?\d{14}|IRCT\s?\d{6,}N\d+|IRCT\d{8,}|ChiCTR[-A-Z]*\d{6,}"
-            r"|CRD\s?\d{11}|CRD\s?\d{8,}|DRKS\s?\d{8}|CTRI/\d{4}/\d{2,3}/\d{4,}|PACTR\s?\d{12,}|JPRN-\w+"
-            r"|UMIN\s?\d{9}|KCT\s?\d{7}|TCTR\s?\d{11}|NTR\s?\d{3,5}|RBR-\w{6,}|EUCTR[\d-]+|ANZCTR\w*\d{8,}"
-            r"|NL\d{4,}|SLCTR/\d{4}/\d{3})(?-u:\b)")
+# ASCII classes only: a Unicode \w{6,} made this pattern slow to compile on every call
+_REG_BODY = (r"(?-u:\b)(NCT ?[0-9]{8}|ISRCTN ?[0-9]{8}|ACTRN ?[0-9]{14}|IRCT ?[0-9]{6,}N[0-9]+|IRCT[0-9]{8,}|ChiCTR[-A-Z]*[0-9]{6,}"
+             r"|CRD ?[0-9]{8,}|DRKS ?[0-9]{8}|CTRI/[0-9]{4}/[0-9]{2,3}/[0-9]{4,}|PACTR ?[0-9]{12,}|JPRN-[A-Za-z0-9]+"
+             r"|UMIN ?[0-9]{9}|KCT ?[0-9]{7}|TCTR ?[0-9]{11}|NTR ?[0-9]{3,5}|RBR-[A-Za-z0-9]{6,}|EUCTR[0-9-]+|ANZCTR[A-Za-z]*[0-9]{8,}"
+             r"|NL[0-9]{4,}|SLCTR/[0-9]{4}/[0-9]{3})(?-u:\b)")
 REGISTRY = "(?i)" + _REG_BODY
 
 
-def registration_features(base: pl.LazyFrame) -> pl.LazyFrame:
+def record_columns() -> dict[str, pl.Expr]:
     """Per record: the first registry id in the abstract (or title), else the first DataBank accession."""
     doc = pl.concat_str([pl.col("abstract").fill_null(""), pl.col("title").fill_null("")], separator=" ")
-    text_id = doc.str.extract(REGISTRY, 1).str.replace_all(r"\s", "")
+    # every id holds a run of digits; the id patterns run only on the few records that have one
+    doc = pl.when(doc.str.contains(r"\d{3}")).then(doc)
+    text_id = doc.str.extract(REGISTRY, 1).str.replace_all(" ", "", literal=True)
     banks = pl.col("registry_ids").fill_null([])
-    bank_id = banks.list.eval(pl.element().filter(pl.element().str.contains(REGISTRY))).list.first()
+    bank_id = banks.list.join(" ").str.extract(REGISTRY, 1)
     # the sentence that names the id
-    span = doc.str.extract(r"(?i)([^.]*?" + _REG_BODY + r"[^.]*\.?)", 1).str.strip_chars()
-    return base.select(
-        "_r",
-        pl.coalesce(text_id, bank_id).alias("registration"),
-        pl.when(text_id.is_not_null()).then(pl.lit("abstract")).when(bank_id.is_not_null()).then(pl.lit("databanks"))
-        .alias("registration_source"),
-        pl.when(text_id.is_not_null()).then(span).when(bank_id.is_not_null()).then(bank_id).alias("registration_span"),
-        pl.when(text_id.is_not_null()).then(0.95).when(bank_id.is_not_null()).then(0.99).alias("registration_confidence"),
-    )
+    span = pl.when(text_id.is_not_null()).then(doc).str.extract(r"(?i)([^.]*?" + _REG_BODY + r"[^.]*\.?)", 1).str.strip_chars()
+    return {
+        "registration": pl.coalesce(text_id, bank_id),
+        "registration_source": pl.when(text_id.is_not_null()).then(pl.lit("abstract"))
+        .when(bank_id.is_not_null()).then(pl.lit("databanks")),
+        "registration_span": pl.when(text_id.is_not_null()).then(span).when(bank_id.is_not_null()).then(bank_id),
+        "registration_confidence": pl.when(text_id.is_not_null()).then(0.95).when(bank_id.is_not_null()).then(0.99),
+    }

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .text import bare, cue_stages
+
 # Dry needling and its named forms (intramuscular stimulation, TrP-DN, PIEDN ...).
 DRY_NEEDLING = (r"(?i)(?-u:\b)dry[\s-]*need(?:l)?(?:ing|ed|e)(?-u:\b)|(?-u:\b)intramuscular (?:electrical )?stimulation(?-u:\b)"
                 r"|(?-u:\b)trp-?dn(?-u:\b)|(?-u:\b)mtrp-?dn(?-u:\b)|(?-u:\b)piedn(?-u:\b)|(?-u:\b)ug-dn(?-u:\b)|(?-u:\b)filiform need")
@@ -53,9 +55,9 @@ MUSCLES = [
     "supraspinatus", "erector spinae", "multifidus", "patellar tendon", "quadriceps tendon",
     "iliotibial band",
 ]
-_MUSCLE_RE = r"(?-u:\b)(" + "|".join(m.replace(" ", " ") for m in sorted(MUSCLES, key=len, reverse=True)) + r")s?(?-u:\b)"
-# surface forms -> names ("hamstrings" -> "hamstring"), a lookup rather than a regex per element
-_MUSCLE_NAMES = {m + "s": m for m in MUSCLES} | {"quadricep": "quadriceps", "quadricepss": "quadriceps"}
+_MUSCLE_RE = r"(?-u:\b)(?:" + "|".join(sorted(MUSCLES, key=len, reverse=True)) + r")(?-u:\b)"
+# plural forms ("hamstrings") and "quadricep" become the names before extraction
+_PLURAL = r"(?-u:\b)(" + "|".join(m for m in sorted(MUSCLES, key=len, reverse=True) if not m.endswith("s")) + r")s(?-u:\b)"
 _NEEDLE_SENT = r"needl|(?-u:\b)dn(?-u:\b)|trp-?dn|(?-u:\b)ims(?-u:\b)"
 
 _TECHNIQUE = (r"((?:(?:ultrasound[\s-]guided|periosteal|intra-?articular|electrical|percutaneous|superficial|deep"
@@ -73,45 +75,74 @@ def condition_expr(text: pl.Expr) -> pl.Expr:
         pl.lit("knee_oa")).otherwise(out)
 
 
-def relevance_features(base: pl.LazyFrame, sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: condition (+source, span), dry-needling and exclusion flags, intervention, muscles."""
-    needle_sent = pl.col("l").str.contains(_NEEDLE_SENT)
-    s = sents.with_columns(cond=condition_expr(pl.col("l")), _dn_s=pl.col("s").str.contains(DRY_NEEDLING),
-                           _mus=pl.when(needle_sent).then(pl.col("l").str.extract_all(_MUSCLE_RE)))
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: the condition named, a dry-needling mention, the muscles of a needling sentence."""
+    cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT}
+    hit, flags = cue_stages("l", cues, "_k_")
+    k = pl.col
+    cond = pl.lit(None, pl.String)
+    for label, _ in reversed(CONDITIONS):
+        cond = pl.when(k(f"_k_{label}")).then(pl.lit(label)).otherwise(cond)
+    # "osteoarthritis" in a sentence that otherwise names the knee
+    cond = pl.when(cond.is_null() & k("_k__oa") & k("_k__knee")).then(pl.lit("knee_oa")).otherwise(cond)
     # A background sentence ("knee OA is common ...") counts less than the title and the aims.
     rank = (pl.when(pl.col("src") == "title").then(0)
             .when(pl.col("kind") == "background").then(2).otherwise(1))
-    agg = (s.with_columns(rank=rank)
-           .sort("_r", "rank", "_i")
-           .group_by("_r").agg(
-               pl.col("cond").drop_nulls().first().alias("condition"),
-               pl.col("src").filter(pl.col("cond").is_not_null()).first().alias("condition_source"),
-               pl.col("s").filter(pl.col("cond").is_not_null()).first().alias("condition_span"),
-               pl.col("cond").drop_nulls().n_unique().alias("_n_cond"),
-               pl.col("s").filter(pl.col("_dn_s")).first().alias("_dn_span"),
-               pl.col("src").filter(pl.col("_dn_s")).first().alias("_dn_src"),
-               pl.col("_mus").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().alias("_muscles"),
-               pl.col("s").filter(pl.col("_mus").list.len() > 0).first().alias("muscles_span"),
-           ))
+    final = {"cond": cond, "_dn_s": pl.col("l").str.contains(bare(DRY_NEEDLING)),
+             "_mus": pl.when(k("_k__needle")).then(pl.col("l")).str.replace_all(_PLURAL, "${1}")
+             .str.replace_all(r"(?-u:\b)quadricep(?-u:\b)", "quadriceps").str.extract_all(_MUSCLE_RE),
+             "_rank": rank}
+    return [hit, flags, final]
+
+
+def _ranked_first(value: pl.Expr, mask: pl.Expr) -> pl.Expr:
+    """``value`` in the first sentence under ``mask``: the title, then the aims and methods, then background."""
+    return pl.coalesce(*[value.filter(mask & (pl.col("_rank") == r)).first() for r in (0, 1, 2)])
+
+
+def aggregations() -> list[pl.Expr]:
+    has = pl.col("cond").is_not_null()
+    return [
+        _ranked_first(pl.col("cond"), has).alias("condition"),
+        _ranked_first(pl.col("src"), has).alias("condition_source"),
+        _ranked_first(pl.col("s"), has).alias("condition_span"),
+        _ranked_first(pl.col("s"), pl.col("_dn_s")).alias("_dn_span"),
+        _ranked_first(pl.col("src"), pl.col("_dn_s")).alias("_dn_src"),
+        pl.col("_mus").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().alias("_muscles"),
+        _ranked_first(pl.col("s"), pl.col("_mus").list.len() > 0).alias("muscles_span"),
+    ]
+
+
+def record_columns() -> dict[str, pl.Expr]:
+    """Per record, over title and abstract: dry-needling and exclusion cues, the needling technique."""
     doc = pl.concat_str([pl.col("title").fill_null(""), pl.col("abstract").fill_null("")], separator=" ")
     title = pl.col("title").fill_null("")
-    flags = base.select(
-        "_r",
-        doc.str.contains(DRY_NEEDLING).alias("_dn"),
-        title.str.contains(DRY_NEEDLING).alias("_dn_title"),
-        doc.str.count_matches(DRY_NEEDLING).alias("_dn_n"),
-        title.str.contains(ACUPUNCTURE).alias("_acu_title"),
-        doc.str.count_matches(ACUPUNCTURE).alias("_acu_n"),
-        doc.str.contains(HEALTHY).alias("_healthy"),
-        doc.str.contains(INJECTION_COMBINED).alias("_inject"),
-        title.str.contains(ELECTROLYSIS).alias("_pe_title"),
-        doc.str.to_lowercase().str.extract(_TECHNIQUE, 1).alias("intervention"),
-        pl.when(title.str.to_lowercase().str.contains(_TECHNIQUE)).then(pl.lit("title"))
-        .when(doc.str.to_lowercase().str.contains(_TECHNIQUE)).then(pl.lit("abstract")).alias("intervention_source"),
-    )
-    return flags.join(agg, on="_r", how="left").with_columns(
-        pl.col("_muscles").list.eval(pl.element().replace_strict(_MUSCLE_NAMES, default=pl.element()))
-        .list.unique(maintain_order=True).fill_null([]).alias("muscles"))
+    low = doc.str.to_lowercase()
+    # PubMed's index terms name the technique and the condition when a short abstract does not
+    mesh = pl.col("mesh_terms").fill_null([]).list.join("; ")
+    kw = pl.col("keywords").fill_null([]).list.join("; ")
+    return {
+        "_dn": doc.str.contains(DRY_NEEDLING) | mesh.str.contains(DRY_NEEDLING) | kw.str.contains(DRY_NEEDLING),
+        "_dn_index": pl.when(mesh.str.contains(DRY_NEEDLING)).then(pl.lit("mesh_terms"))
+        .when(kw.str.contains(DRY_NEEDLING)).then(pl.lit("keywords")),
+        "_cond_mesh": condition_expr(mesh.str.to_lowercase()),
+        "_cond_kw": condition_expr(kw.str.to_lowercase()),
+        "_dn_title": title.str.contains(DRY_NEEDLING),
+        "_dn_n": doc.str.count_matches(DRY_NEEDLING),
+        "_acu_title": title.str.contains(ACUPUNCTURE),
+        "_acu_n": doc.str.count_matches(ACUPUNCTURE),
+        "_healthy": doc.str.contains(HEALTHY),
+        "_inject": doc.str.contains(INJECTION_COMBINED),
+        "_pe_title": title.str.contains(ELECTROLYSIS),
+        "intervention": low.str.extract(_TECHNIQUE, 1),
+        "intervention_source": pl.when(title.str.to_lowercase().str.contains(_TECHNIQUE)).then(pl.lit("title"))
+        .when(low.str.contains(_TECHNIQUE)).then(pl.lit("abstract")),
+    }
+
+
+def muscles_expr() -> pl.Expr:
+    """The muscles needled, by their names in ``MUSCLES``, in the order first named."""
+    return pl.col("_muscles").list.unique(maintain_order=True).fill_null([])
 
 
 def relevant_expr() -> pl.Expr:

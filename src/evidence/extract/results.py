@@ -31,17 +31,16 @@ FAVOURS = (r"more effective|(?-u:\b)superior(?-u:\b)|significantly (?:greater|be
            r"in favou?r of (?:the )?(?:experimental|dn|dry needling|intervention|group that received|trp-?dn|piedn)|significant advantage|"
            r"more significant|is (?:an )?effective|are effective|was effective|were effective|can be effective|effective (?:in|for|at|treatment|option|intervention)|"
            r"positive (?:effect|impact)|beneficial|promising|support for|(?:significant(?:ly)?|clinically meaningful|important) (?:\w+\s+){0,2}(?:improv|reduc|decreas|increas)|"
-           r"(?-u:\b)(?:improved|improvements?|reduced|reduction|decreased|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option")
+           r"(?-u:\b)(?:improve[sd]|improvements?|reduce[sd]|reduction|decrease[sd]|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option")
 NO_DIFF = (r"no (?:statistically )?(?:significant |clinically (?:important |relevant )?)?(?:between[\s-]group )?(?:difference|advantage|benefit|effect|changes?)|"
            r"not (?:statistically )?(?:significantly )?different|no differences?|not (?:more|superior|better)|did not (?:improve|differ|yield|show|result|provide|produce|reduce|lead)|"
            r"(?:was|were) similar|similar(?:ly)? (?:effective|improvements?|results|outcomes|effects)|none of the (?:approaches|treatments|interventions|groups) was superior|"
-           r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear|(?:was|were) not associated")
+           r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear")
 FAVOURS_COMPARATOR = (r"less effective than|inferior to|more effective than (?:trigger point |trp-?|the )?(?:dry needling|dn|tdn|trp-?dn|needling)|"
-                      r"in favou?r of (?:the )?(?:control|sham|comparator|placebo)|favou?ring (?:the )?(?:control|sham|comparator|placebo)|"
-                      r"significant results were obtained in favou?r of the control")
+                      r"in favou?r of (?:the )?(?:control|sham|comparator|placebo)|favou?ring (?:the )?(?:control|sham|comparator|placebo)")
 # within-group or both-arm statements say nothing about the comparison
 _NEUTRAL = (r"[^.;,]*(?-u:\b)(?:both (?:the )?(?:groups|approaches|interventions|techniques|treatments|arms)|each group|in all groups|"
-            r"regardless of|as well as|with (?:and|or) without|within[\s-]group|two techniques|all groups|demographic|baseline characteristics|"
+            r"regardless of|as well as|with (?:and|or) without|within[\s-]group|(?:two|2) techniques|all groups|demographic|baseline characteristics|"
             r"further (?:research|studies|investigation)|future (?:research|studies)|more (?:\w+\s+){0,3}(?:studies|trials|research) (?:are|is) (?:needed|required|warranted)|"
             r"needed|warranted|should be)(?-u:\b)[^;,]*")
 _CLAUSE = r";|,?\s+but\s+|,?\s*however,?|\s+whereas\s+|,?\s+although\s+|,?\s+while\s+"
@@ -50,50 +49,74 @@ _CERTAINTY = (r"(?-u:\b)(very[\s-]low|low|moderate|high)(?:[\s-]+to[\s-]+(?:very
               r"|(?:quality|certainty|level|strength) of (?:the )?evidence (?:\w+\s+){0,4}?(?:to|as|was|were|is|ranged from)\s+(very[\s-]low|low|moderate|high)(?-u:\b)")
 
 
-def result_features(sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: adverse-event verdict cues, direction cues by part of the abstract, certainty."""
-    s, l = pl.col("s"), pl.col("l")  # patterns run on the lower-cased sentence; spans keep the original
-    ae_any = l.str.contains(AE_ANY) & (pl.col("kind") != "background")
-    ae_some = l.str.contains(AE_SOME) & ~l.str.contains(r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)")
-    ae_none = l.str.contains(AE_NONE)
-    ae_plan = l.str.contains(_AE_PLAN)
-    # clauses with within-group or both-arm statements removed
-    clean = l.str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " ")
-    # a clause that denies a difference ("improvements were not different") does not favour anything
-    fav = clean.str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ").str.contains(FAVOURS)
-    nd = clean.str.contains(NO_DIFF)
-    fc = l.str.contains(FAVOURS_COMPARATOR)
+_CONCLUDING = (r"in conclusion|we conclude|these (?:findings|results|data) (?:suggest|indicate|show|demonstrate)"
+               r"|this study (?:provides|shows|suggests|found|indicates|demonstrates|revealed)|results? (?:of this study )?(?:suggest|indicate)"
+               r"|findings suggest|evidence (?:suggests|showed|shows|supports)|(?-u:\b)this review(?-u:\b)")
+_PARTS = ("c", "r", "l")
+_NO_HARM = r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)"
+
+
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: adverse-event cues, direction cues by part of the abstract, a GRADE statement.
+
+    In stages, so that each pattern runs once and only on the sentences that can use it.
+    """
+    l, c = pl.col("l"), pl.col  # patterns run on the lower-cased sentence; spans keep the original
     kind = pl.col("kind")
-    conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(
-        r"in conclusion|we conclude|these (?:findings|results|data) (?:suggest|indicate|show|demonstrate)|this study (?:provides|shows|suggests|found|indicates|demonstrates|revealed)|results? (?:of this study )?(?:suggest|indicate)|findings suggest|evidence (?:suggests|showed|shows|supports)|(?-u:\b)this review(?-u:\b)")
-    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p\s*[<=>≤]|significant|improv|differen|compared")
     is_abs = pl.col("src") == "abstract"
-    cert = l.str.extract_groups(_CERTAINTY)
-    cert_v = pl.coalesce(cert.struct.field("1"), cert.struct.field("2")).str.to_lowercase().str.replace(r"[\s-]+", "_")
-    cert_ok = ~l.str.contains(r"evidence (?:is|are) (?:needed|required|lacking)|high-quality (?:studies|trials|rcts|research)")
-    f = {"_f_ae_some": ae_any & ae_some, "_f_ae_none": ae_any & ae_none, "_f_ae_other": ae_any & ~ae_plan,
-         "_f_cert": cert_ok & cert_v.is_not_null()}
+    conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(_CONCLUDING)
+    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p\s*[<=>≤]|significant|improv|differen|compared")
+    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like, "_x_l": is_abs & pl.col("last"),
+             "_x_ae": l.str.contains(AE_ANY) & (kind != "background"),
+             "_x_ev": pl.when(l.str.contains("evidence", literal=True)).then(l)}
+    # direction is read only where some part of the abstract could state it
+    ld = pl.when(c("_x_c") | c("_x_r") | c("_x_l")).then(l)
+    lae = pl.when(c("_x_ae")).then(l)
+    cert = c("_x_ev").str.extract_groups(_CERTAINTY)
+    second = {
+        # clauses with within-group or both-arm statements removed
+        "_x_clean": ld.str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " "),
+        "_x_fc": ld.str.contains(FAVOURS_COMPARATOR).fill_null(False),
+        "_f_ae_some": (lae.str.contains(AE_SOME) & ~lae.str.contains(_NO_HARM)).fill_null(False),
+        "_f_ae_none": lae.str.contains(AE_NONE).fill_null(False),
+        "_f_ae_other": (~lae.str.contains(_AE_PLAN)).fill_null(False),
+        "_cert_v": pl.coalesce(cert.struct.field("1"), cert.struct.field("2")).str.replace(r"[\s-]+", "_"),
+        "_x_cert_ok": ~c("_x_ev").str.contains(r"evidence (?:is|are) (?:needed|required|lacking)|high-quality (?:studies|trials|rcts|research)"),
+        "_kind_res": kind.is_in(["results", "conclusion"]), "_is_abs": is_abs,
+    }
+    clean = c("_x_clean")
+    third = {
+        # a clause that denies a difference ("improvements were not different") does not favour anything,
+        # and "X was more effective than dry needling" favours the comparator only
+        "_x_fav": clean.str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
+        .str.replace_all(r"[^;]*(?:" + FAVOURS_COMPARATOR + r")[^;]*", " ").str.contains(FAVOURS).fill_null(False),
+        "_x_nd": clean.str.contains(NO_DIFF).fill_null(False),
+        "_f_cert": (c("_x_cert_ok") & c("_cert_v").is_not_null()).fill_null(False),
+    }
+    fourth = {}
+    for p in _PARTS:
+        fourth |= {f"_f_{p}_fav": c(f"_x_{p}") & c("_x_fav"), f"_f_{p}_nd": c(f"_x_{p}") & c("_x_nd"),
+                   f"_f_{p}_fc": c(f"_x_{p}") & c("_x_fc")}
+    return [first, second, third, fourth]
+
+
+def aggregations() -> list[pl.Expr]:
+    s, c = pl.col("s"), pl.col
     parts = []
-    for name, mask in (("c", is_abs & conclusion_like), ("r", is_abs & results_like & ~conclusion_like),
-                       ("l", is_abs & pl.col("last"))):
-        f[f"_f_{name}_fav"], f[f"_f_{name}_nd"], f[f"_f_{name}_fc"] = mask & fav, mask & nd, mask & fc
-        parts += [pl.col(f"_f_{name}_fav").any().alias(f"_d_{name}_fav"), pl.col(f"_f_{name}_nd").any().alias(f"_d_{name}_nd"),
-                  pl.col(f"_f_{name}_fc").any().alias(f"_d_{name}_fc"),
-                  s.filter(pl.col(f"_f_{name}_fav") | pl.col(f"_f_{name}_nd") | pl.col(f"_f_{name}_fc")).last().alias(f"_d_{name}_span")]
-    return sents.with_columns(**f, _cert_v=cert_v, _kind_res=pl.col("kind").is_in(["results", "conclusion"]),
-                              _is_abs=is_abs).sort("_r", "_i").group_by("_r").agg(
-        pl.col("_f_ae_some").any().alias("_ae_some"),
-        s.filter(pl.col("_f_ae_some")).first().alias("_ae_some_span"),
-        pl.col("_f_ae_none").any().alias("_ae_none"),
-        s.filter(pl.col("_f_ae_none")).first().alias("_ae_none_span"),
-        pl.col("_f_ae_other").any().alias("_ae_other"),
-        s.filter(pl.col("_f_ae_other")).first().alias("_ae_other_span"),
-        pl.col("_kind_res").any().alias("_has_results_section"),
-        pl.col("_is_abs").any().alias("_has_abstract"),
-        pl.col("_cert_v").filter(pl.col("_f_cert")).first().alias("_certainty"),
-        s.filter(pl.col("_f_cert")).first().alias("_certainty_span"),
+    for p in _PARTS:
+        fav, nd, fc = c(f"_f_{p}_fav"), c(f"_f_{p}_nd"), c(f"_f_{p}_fc")
+        parts += [fav.any().alias(f"_d_{p}_fav"), nd.any().alias(f"_d_{p}_nd"), fc.any().alias(f"_d_{p}_fc"),
+                  s.filter(fav | nd | fc).last().alias(f"_d_{p}_span")]
+    return [
+        c("_f_ae_some").any().alias("_ae_some"), s.filter(c("_f_ae_some")).first().alias("_ae_some_span"),
+        c("_f_ae_none").any().alias("_ae_none"), s.filter(c("_f_ae_none")).first().alias("_ae_none_span"),
+        c("_f_ae_other").any().alias("_ae_other"), s.filter(c("_f_ae_other")).first().alias("_ae_other_span"),
+        c("_kind_res").any().alias("_has_results_section"),
+        c("_is_abs").any().alias("_has_abstract"),
+        c("_cert_v").filter(c("_f_cert")).first().alias("_certainty"),
+        s.filter(c("_f_cert")).first().alias("_certainty_span"),
         *parts,
-    )
+    ]
 
 
 def adverse_expr() -> tuple[pl.Expr, pl.Expr, pl.Expr]:

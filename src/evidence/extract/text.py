@@ -40,30 +40,52 @@ def _word_numbers() -> dict[str, int]:
 
 WORD_NUMBERS = _word_numbers()
 
-# Longest alternatives first: "seventeen" must win over "seven".
-_WORD_ALT = "|".join(sorted(
-    (w.replace("-", r"[\s-]") for w in WORD_NUMBERS if w not in {"single", "a hundred", "hundred"}),
-    key=len, reverse=True))
+def _digit_forms() -> dict[str, str]:
+    """Number words (and their spaced forms) -> digits, ordinals keeping their suffix ("fourth" -> "4th")."""
+    out: dict[str, str] = {}
+    for w, v in WORD_NUMBERS.items():
+        if w in {"single", "a hundred", "hundred", "one hundred"}:
+            continue
+        last = w.split("-")[-1]
+        suffix = ""
+        if last in _ORDINAL or w.endswith("ieth"):
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(v % 10, "th") if v % 100 not in (11, 12, 13) else "th"
+        out[w] = f"{v}{suffix}"
+        if "-" in w:
+            out[w.replace("-", " ")] = f"{v}{suffix}"
+    return out
+
+
 _ORDINAL = set(_ORD_UNITS) | set(_ORD_TEENS)
-_CARD_ALT = "|".join(sorted(
-    (w.replace("-", r"[\s-]") for w, v in WORD_NUMBERS.items()
-     if w not in {"single", "a hundred", "hundred"} and not (w.split("-")[-1] in _ORDINAL or w.endswith("ieth"))),
-    key=len, reverse=True))
-#: a cardinal or ordinal number, as digits (1,234 / 12 / 4th) or words (Forty-two / fourth)
-NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?-u:\b)|\d+(?:\.\d+)?(?:st|nd|rd|th)?|(?:{_WORD_ALT}))"
+# Aho-Corasick patterns with the delimiters around the word, so "ten" never matches inside "tendon";
+# longest first, since with leftmost matching the earlier pattern wins ("twenty-four" over "twenty").
+_LEFT = (" ", "(", "/", "[")
+_RIGHT = (" ", ",", ".", ";", ":", ")", "]", "-", "/", "–")
+DIGIT_FORMS = _digit_forms()
+_WORD_TO_DIGIT = {f"{lft}{w}{rgt}": f"{lft}{d}{rgt}"
+                  for w, d in sorted(DIGIT_FORMS.items(), key=lambda kv: -len(kv[0]))
+                  for lft in _LEFT for rgt in _RIGHT}
+
+#: a cardinal or ordinal number in a sentence whose number words were turned into digits (see ``lower``)
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+(?:\.\d+)?(?:st|nd|rd|th)?)"
 #: an integer cardinal only (no decimals, no ordinals): counts of people and studies
-INT = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?-u:\b)|\d+|(?:{_CARD_ALT}))"
+INT = r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+)"
+
+
+def lower(text: pl.Expr) -> pl.Expr:
+    """``text`` in lower case with its number words as digits ("Forty-two" -> "42", "fourth" -> "4th").
+
+    The rules then need only ``\\d+`` for a number: a regex alternation of some 250 number words made
+    every pattern that holds a number slow to compile and to run. One Aho-Corasick pass does it.
+    """
+    padded = pl.concat_str(pl.lit(" "), text.str.to_lowercase(), pl.lit(" "))
+    return padded.str.replace_many(_WORD_TO_DIGIT, leftmost=True).str.slice(1).str.head(-1)
 
 
 def to_number(expr: pl.Expr) -> pl.Expr:
-    """A string holding one number (digits, "1,220", "4th", "Thirty-nine", "fourth") as Float64."""
-    s = expr.str.to_lowercase().str.strip_chars()
-    digits = s.str.replace_all(",", "").str.replace(r"(st|nd|rd|th)$", "")
-    words = s.str.replace_all(r"[\s-]+", "-").replace_strict(
-        {k.replace(" ", "-"): v for k, v in WORD_NUMBERS.items()}, default=None, return_dtype=pl.Float64)
-    return (pl.when(s.str.contains(r"^\d"))
-            .then(digits.cast(pl.Float64, strict=False))
-            .otherwise(words))
+    """A string holding one number as digits ("1,234", "12", "4th", "2.5") as Float64."""
+    s = expr.str.strip_chars().str.replace_all(",", "").str.replace(r"(?:st|nd|rd|th)$", "")
+    return s.cast(pl.Float64, strict=False)
 
 
 # Section labels: which part of a structured abstract a sentence sits in.
@@ -82,7 +104,9 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
     Columns: ``_r`` (row of the input), ``_i`` (order within the record; the title is -1),
     ``src`` ("title"/"abstract"), ``label`` (section label, upper case, "" when none),
     ``kind`` (title/background/methods/results/conclusion/registration/other),
-    ``last`` (the abstract's last sentence), ``s`` (the sentence) and ``l`` (it in lower case).
+    ``last`` (the abstract's last sentence), ``_first`` (the abstract's first), ``s`` (the sentence)
+    and ``l`` (it in lower case, number words as digits: see ``lower``). Rows of one record keep
+    the order of the text, which every "first sentence that ..." aggregation relies on.
     """
     title = base.select(
         "_r", pl.lit(-1, pl.Int32).alias("_sec"), pl.lit("title").alias("src"), pl.lit("").alias("label"),
@@ -115,9 +139,26 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
     kind = (pl.when(unlabelled & (pl.col("_sec") == max_sec)).then(pl.lit("conclusion"))
             .when(unlabelled & (n_secs >= 4) & (pl.col("_sec") == max_sec - 1)).then(pl.lit("results"))
             .otherwise(kind))
-    return (split.with_columns(
-        pl.int_range(pl.len()).over("_r").cast(pl.Int32).alias("_i"),
-        kind.alias("kind"),
-        pl.col("s").str.to_lowercase().alias("l"))
-        .with_columns((pl.col("_i") == pl.col("_i").max().over("_r")).alias("last"),
-                      pl.col("_i").sub(1).alias("_i")))
+    is_abs = pl.col("src") == "abstract"
+    out = split.with_columns(pl.int_range(pl.len()).over("_r").cast(pl.Int32).alias("_i"), kind.alias("kind"),
+                             lower(pl.col("s")).alias("l"))
+    return out.with_columns(
+        (pl.col("_i") == pl.col("_i").max().over("_r")).alias("last"),
+        (is_abs & (pl.col("_i") == pl.col("_i").filter(is_abs).min().over("_r"))).alias("_first"),
+        pl.col("_i").sub(1).alias("_i"))
+
+
+def bare(pattern: str) -> str:
+    return pattern[4:] if pattern.startswith("(?i)") else pattern
+
+
+def cue_stages(col: str, cues: dict[str, str], prefix: str) -> list[dict[str, pl.Expr]]:
+    """Flags ``{prefix}{name}``: does ``col`` (lower case) match each cue pattern (its ``(?i)`` dropped)?
+
+    Most sentences match none of a module's cues, so one scan with the union of the patterns picks
+    the sentences worth reading, and each pattern then runs on those only (the others are null).
+    """
+    union = "|".join(f"(?:{bare(p)})" for p in cues.values())
+    hit = f"{prefix}_hit"
+    return [{hit: pl.when(pl.col(col).str.contains(union)).then(pl.col(col))},
+            {f"{prefix}{name}": pl.col(hit).str.contains(bare(p)).fill_null(False) for name, p in cues.items()}]

@@ -5,24 +5,27 @@ Every time expression ("3 months", "1, 3, and 7 days", "3- and 6-month", "weeks 
 ("for 4 weeks", "6 weeks of treatment"), a follow-up point ("at 3 months", "within four weeks")
 or neither ("aged 20-45 years", "every 4 weeks", "pain for at least 3 months").
 "N units after the last session" is counted from baseline by adding the treatment length.
-All matching runs on the lower-cased sentence (``l``): case-insensitive matching of the
-number-word alternations is many times slower.
+All matching runs on ``l``, the lower-cased sentence with number words as digits, and only on
+abstract sentences that hold a digit (a time point always does once words are digits).
+Mentions keep the order they are written in: the follow-up points are listed in text order.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from .text import NUM, to_number
+from .text import NUM
 
-_UNIT = r"(hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?|minutes?|mins?)"
-_LIST = rf"((?:{NUM}(?:\s*(?:-|–|,|/|&|(?-u:\b)and(?-u:\b)|(?-u:\b)or(?-u:\b)|(?-u:\b)to(?-u:\b))\s*)+)*{NUM})"
-_PREFIX = (r"(?:(?-u:\b)(every|each|for|over|during|within|lasted|lasting|duration of|history of|at least|past|aged|age"
+_UNIT = r"(?<unit>hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?|minutes?|mins?)"
+_LIST = rf"(?<nums>(?:{NUM}(?:\s*(?:-|–|,|/|&|(?-u:\b)and(?-u:\b)|(?-u:\b)or(?-u:\b)|(?-u:\b)to(?-u:\b))\s*)+)*{NUM})"
+_PREFIX = (r"(?:(?-u:\b)(?<pre>every|each|for|over|during|within|lasted|lasting|duration of|history of|at least|past|aged|age"
            r"|between|since|up to|after|at|from|in|on)\s+(?:(?:the|a|an|next|first|last|further|additional"
            r"|approximately|about|mean|least|period of)\s+){0,2})?")
-MENTION = rf"{_PREFIX}{_LIST}[\s-]*{_UNIT}(?-u:\b)([^.;,\d]{{0,40}})"
-# "week 4", "weeks 4 and 6", "week eight"
-MENTION_AFTER = rf"(?-u:\b)(?:at |in |on |by |until )?(weeks?|months?|days?)\s+({NUM}(?:\s*(?:,|and|&)\s*{NUM})*)(?-u:\b)([^.;,\d]{{0,40}})"
+# "at 3 and 6 months after ..." (prefix, numbers, unit, what follows) or "week 4", "weeks 4 and 6"
+# (unit, numbers, what follows): one alternation, so the mentions come out in the order they are written.
+MENTION = (rf"{_PREFIX}(?<core>{_LIST}[\s-]*{_UNIT})(?-u:\b)(?<suf>[^.;,\d]{{0,40}})"
+           rf"|(?-u:\b)(?:at |in |on |by |until )?(?<core2>(?<unit2>weeks?|months?|days?)\s+"
+           rf"(?<nums2>{NUM}(?:\s*(?:,|and|&)\s*{NUM})*))(?-u:\b)(?<suf2>[^.;,\d]{{0,40}})")
 
 _FACTOR = {"h": 1 / 168, "d": 1 / 7, "w": 1.0, "m": 4.345, "y": 52.0, "mi": 1 / 10080}
 _ASSESS = (r"follow|assess|measur|evaluat|record|collect|examin|re-?test|post-?test|score|outcome|baseline"
@@ -33,15 +36,18 @@ _TREAT_SUFFIX = (r"^\s*(?:-\s*)?(?:long\s+)?(?:of\s+)?(?:the\s+)?(?:\w+\s+)?(?:t
 _AFTER_TREATMENT = (r"^\s*(?:-\s*)?(?:follow-?up\s+)?(?:after|following|post)[\s-]+(?:the\s+)?(?:last|final|end|completion|cessation|"
                     r"performing|treatment|intervention|therapy|programme|program|discharge|sessions?)")
 _AGE = r"^\s*-?\s*(?:old|of age)"
+# "6-minute walk test", "30-second chair stand": the name of a test, not a time
+_TEST_NAME = r"^[\s-]*(?:walk|run|step|stair|sit|chair|stand|single|hop)"
 _FREQ = (r"(?-u:\b)(once|twice|two times|three times|thrice|\d+ times)\s+(?:a|per|each|every)\s+week(?-u:\b)[^.]{0,30}?"
-         r"(?-u:\b)(?:for|up to|over|,|in)\s+(?:a total of\s+)?(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|sixteen|twenty)\s+(?:\w+\s+)?sessions")
-_SINGLE = r"(?-u:\b)(?:single|one)\s+(?:\w+\s+)?(?:session|application|treatment)(?-u:\b)|(?-u:\b)one session(?-u:\b)"
+         r"(?-u:\b)(?:for|up to|over|,|in)\s+(?:a total of\s+)?(\d+)\s+(?:\w+\s+)?sessions")
+_SINGLE = r"(?-u:\b)(?:single|one|1)\s+(?:\w+\s+)?(?:session|application|treatment)(?-u:\b)"
 _POST_TX = (r"post-?(?:treatment|intervention)|after (?:the )?(?:last|final) (?:treatment )?session|end of (?:the )?(?:treatment|intervention)"
             r"|after (?:the )?(?:treatment|intervention)(?-u:\b)|immediately after|post-?test|after last session|postintervention|after the cessation")
 
-_WORD_FREQ = {"once": 1, "twice": 2, "two times": 2, "three times": 3, "thrice": 3}
-_SMALL = {w: i for i, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                                      "ten", "eleven", "twelve"], 1)} | {"fifteen": 15, "sixteen": 16, "twenty": 20}
+_WORD_FREQ = {"once": 1, "twice": 2, "thrice": 3}
+_POINT_TAIL = (r"^[\s-]*(?:of\s+)?(?:follow[\s-]?ups?|post[\s-]?(?:treatment|intervention)|after (?:the )?(?:last|final|end of|completion of)"
+               r"(?: the)?(?: \w+)?(?: sessions?)?)")
+_ABSTRACT = pl.col("src") == "abstract"
 
 
 def _factor(unit: pl.Expr) -> pl.Expr:
@@ -54,76 +60,94 @@ def _factor(unit: pl.Expr) -> pl.Expr:
             .when(u.str.starts_with("y")).then(_FACTOR["y"]))
 
 
-def timing_features(sents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per record: treatment length, latest follow-up (weeks) and the follow-up points as written."""
-    s = sents.filter(pl.col("src") == "abstract").select("_r", "_i", "s", "l", "kind")
-    m1 = (s.with_columns(m=pl.col("l").str.extract_all(MENTION)).explode("m").filter(pl.col("m").is_not_null())
-          .with_columns(g=pl.col("m").str.extract_groups(MENTION))
-          .select("_r", "_i", "s", "l", "kind", "m",
-                  pl.col("g").struct.field("1").fill_null("").str.to_lowercase().alias("prefix"),
-                  pl.col("g").struct.field("2").alias("nums"),
-                  pl.col("g").struct.field("3").alias("unit"),
-                  pl.col("g").struct.field("4").fill_null("").alias("suffix")))
-    m2 = (s.with_columns(m=pl.col("l").str.extract_all(MENTION_AFTER)).explode("m").filter(pl.col("m").is_not_null())
-          .with_columns(g=pl.col("m").str.extract_groups(MENTION_AFTER))
-          .select("_r", "_i", "s", "l", "kind", "m", pl.lit("at").alias("prefix"),
-                  pl.col("g").struct.field("2").alias("nums"),
-                  pl.col("g").struct.field("1").alias("unit"),
-                  pl.col("g").struct.field("3").fill_null("").alias("suffix")))
-    m = pl.concat([m1, m2]).with_row_index("_mid")
-    # the largest number of each mention ("1, 3, and 7 days" -> 7), one row per number
-    nmax = (m.select("_mid", pl.col("nums").str.extract_all(NUM).alias("x")).explode("x")
-            .with_columns(to_number(pl.col("x")).alias("x")).group_by("_mid").agg(pl.col("x").max().alias("n")))
-    m = m.join(nmax, on="_mid", how="left")
+def sentence_columns() -> list[dict[str, pl.Expr]]:
+    """Per sentence: weeks of "once a week for 3 sessions", a single session, a post-treatment measurement."""
+    l = pl.col("l")
+    freq = pl.when(_ABSTRACT & l.str.contains("sessions", literal=True)).then(l).str.extract_groups(_FREQ)
+    per_week = (freq.struct.field("1").replace_strict(_WORD_FREQ, default=None, return_dtype=pl.Float64)
+                .fill_null(freq.struct.field("1").str.extract(r"(\d+)").cast(pl.Float64)))
+    n_sess = freq.struct.field("2").cast(pl.Float64, strict=False)
+    return [{"_sw": n_sess / per_week,
+             "_single": _ABSTRACT & l.str.contains(_SINGLE),
+             "_post": _ABSTRACT & l.str.contains(_POST_TX) & (pl.col("kind") != "background")}]
+
+
+def aggregations() -> list[pl.Expr]:
+    s = pl.col("s")
+    return [pl.col("_sw").max().alias("_sess_w"),
+            s.filter(pl.col("_sw").is_not_null()).first().alias("_sess_span"),
+            pl.col("_single").any().alias("_single"),
+            pl.col("_post").any().alias("_post"),
+            s.filter(pl.col("_single")).first().alias("_single_span"),
+            s.filter(pl.col("_post")).first().alias("_post_span")]
+
+
+def _first_largest(value: pl.Expr, weeks: pl.Expr, mask: pl.Expr) -> pl.Expr:
+    """``value`` at the largest ``weeks`` under ``mask``; the earliest in the text on ties (stable sort)."""
+    return value.filter(mask).sort_by(weeks.filter(mask), descending=True, maintain_order=True).first()
+
+
+def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per record: treatment length and follow-up candidates from every time expression (one row each)."""
+    l = pl.col("l")
+    cand = sents.filter(_ABSTRACT & l.str.contains(r"\d")).select("_r", "s", "l", "kind")
+    m = (cand.with_columns(m=l.str.extract_all(MENTION)).explode("m").filter(pl.col("m").is_not_null())
+         .with_columns(g=pl.col("m").str.extract_groups(MENTION)))
+    g = pl.col("g").struct.field
+    m = m.select(
+        "_r", "s", "l", "kind",
+        pl.when(g("core2").is_not_null()).then(pl.lit("at")).otherwise(g("pre").fill_null("")).alias("prefix"),
+        pl.coalesce(g("nums"), g("nums2")).alias("nums"),
+        pl.coalesce(g("unit"), g("unit2")).alias("unit"),
+        pl.coalesce(g("suf"), g("suf2")).fill_null("").alias("suffix"),
+        pl.coalesce(g("core"), g("core2")).alias("core"))
+    # the largest number of each mention ("1, 3, and 7 days" -> 7)
+    # (list casts, not list.eval: an expression evaluated per list is slow on many short lists)
+    n = (pl.col("nums").str.replace_all(r"(\d),(\d{3})", "${1}${2}").str.extract_all(r"\d+(?:\.\d+)?")
+         .cast(pl.List(pl.Float64)).list.max())
     suffix, prefix = pl.col("suffix"), pl.col("prefix")
-    lasting = pl.col("l").str.contains(r"stable|maintain|sustain|persist|remained|last(?:ed|ing)? for")
-    excluded = (suffix.str.contains(_AGE) | prefix.is_in(["every", "each", "history of", "duration of", "at least",
+    lasting = l.str.contains(r"stable|maintain|sustain|persist|remained|last(?:ed|ing)? for")
+    excluded = (suffix.str.contains(_AGE) | suffix.str.contains(_TEST_NAME) | prefix.is_in(["every", "each", "history of", "duration of", "at least",
                                                            "past", "aged", "age", "since", "between"])
                 | prefix.is_in(["in", "from"]) & ~suffix.str.contains(r"follow|after|later|post")
-                | pl.col("l").str.contains(r"symptom duration|duration of (?:symptoms|pain|complaint)|history of")
-                | pl.col("unit").str.to_lowercase().str.starts_with("y") & ~pl.col("l").str.contains(r"follow|after|later|stable|maintain"))
-    complaint = pl.col("l").str.contains(r"experienc|suffer|symptom|complain|history|duration of|pain for|injur|diagnos")
-    treat = (~excluded & ~suffix.str.contains(r"^\s*-?\s*(?:of\s+)?follow") & ~lasting & ~complaint
+                | l.str.contains(r"symptom duration|duration of (?:symptoms|pain|complaint)|history of")
+                | pl.col("unit").str.starts_with("y") & ~l.str.contains(r"follow|after|later|stable|maintain"))
+    complaint = l.str.contains(r"experienc|suffer|symptom|complain|history|duration of|pain for|injur|diagnos")
+    # "1 month after treatment" is a time point, not a treatment length
+    treat = (~excluded & ~suffix.str.contains(r"^\s*-?\s*(?:of\s+)?follow|^\s*(?:after|following|post)(?-u:\b)") & ~lasting & ~complaint
              & (prefix.is_in(["for", "over", "during", "lasted", "lasting", "up to"])
                 | (suffix.str.contains(_TREAT_SUFFIX) & ~prefix.is_in(["at", "after", "within", "on"]))))
     fu = (~excluded & ~treat & (pl.col("kind") != "background")
-          & (pl.col("l").str.contains(_ASSESS) | suffix.str.contains(r"follow|after|later|post")))
-    weeks = pl.col("n") * _factor(pl.col("unit"))
-    m = m.with_columns(w=weeks, treat=treat, fu=fu,
-                       add=suffix.str.contains(_AFTER_TREATMENT) & ~suffix.str.contains(r"after (?:the )?(?:first|initial|start|beginning|baseline)"))
-    per_treat = m.filter(pl.col("treat") & pl.col("w").is_not_null()).group_by("_r").agg(
-        pl.col("w").max().alias("_tx_w"), pl.col("s").sort_by("w", descending=True).first().alias("_tx_span"))
-    # frequency x sessions ("once a week for 3 sessions"), single sessions, "two days of dry needling"
-    freq = pl.col("l").str.extract_groups(_FREQ)
-    per_week = (freq.struct.field("1").str.to_lowercase().replace_strict(_WORD_FREQ, default=None, return_dtype=pl.Float64)
-                .fill_null(freq.struct.field("1").str.extract(r"(\d+)").cast(pl.Float64)))
-    n_sess = freq.struct.field("2").str.to_lowercase().replace_strict(_SMALL, default=None, return_dtype=pl.Float64).fill_null(
-        freq.struct.field("2").cast(pl.Float64, strict=False))
-    sess = s.with_columns(_sw=n_sess / per_week, _single=pl.col("l").str.contains(_SINGLE),
-                          _post=pl.col("l").str.contains(_POST_TX) & (pl.col("kind") != "background")
-                          ).group_by("_r").agg(
-        pl.col("_sw").max().alias("_sess_w"),
-        pl.col("s").filter(pl.col("_sw").is_not_null()).first().alias("_sess_span"),
-        pl.col("_single").any().alias("_single"),
-        pl.col("_post").any().alias("_post"),
-        pl.col("s").filter(pl.col("_single")).first().alias("_single_span"),
-        pl.col("s").filter(pl.col("_post")).first().alias("_post_span"))
-    tx = sess.join(per_treat, on="_r", how="full", coalesce=True).with_columns(
-        pl.coalesce(pl.max_horizontal("_tx_w", "_sess_w"),
-                    pl.when(pl.col("_single")).then(0.0)).alias("_tx"),
-        pl.coalesce("_tx_span", "_sess_span", "_single_span").alias("_tx_span"))
-    fu_rows = m.filter(pl.col("fu") & pl.col("w").is_not_null()).join(tx.select("_r", "_tx"), on="_r", how="left").with_columns(
-        (pl.col("w") + pl.when(pl.col("add")).then(pl.col("_tx").fill_null(0.0)).otherwise(0.0)).alias("w2"))
-    fu_rows = fu_rows.with_columns(
-        pl.col("m").str.replace(r"^(?:every|each|for|over|during|within|at|after|in|on|from|up to)\s+", "")
-        .str.replace(r"[\s,;]+$", "").alias("m"))
-    per_fu = fu_rows.sort("_r", "_i").group_by("_r").agg(
-        pl.col("w2").max().alias("_fu_w"),
-        pl.col("s").sort_by("w2", descending=True).first().alias("_fu_span"),
-        pl.col("m").unique(maintain_order=True).alias("_fu_points"))
-    return tx.join(per_fu, on="_r", how="full", coalesce=True).with_columns(
-        pl.coalesce(
-            pl.max_horizontal("_fu_w", pl.when(pl.col("_post")).then(pl.col("_tx"))),
-            pl.when(pl.col("_post") & pl.col("_single")).then(0.0)).alias("_fu"),
-        pl.when(pl.col("_fu_w").is_null() | (pl.col("_post") & (pl.col("_tx") > pl.col("_fu_w"))))
-        .then(pl.coalesce("_post_span", "_fu_span")).otherwise(pl.col("_fu_span")).alias("_fu_span"))
+          & (l.str.contains(_ASSESS) | suffix.str.contains(r"follow|after|later|post")))
+    add = (suffix.str.contains(_AFTER_TREATMENT)
+           & ~suffix.str.contains(r"after (?:the )?(?:first|initial|start|beginning|baseline)"))
+    point = pl.concat_str(pl.col("core"), suffix.str.extract(_POINT_TAIL, 0).fill_null("")).str.strip_chars(" ,;-")
+    m = m.with_columns(w=n * _factor(pl.col("unit")), treat=treat, fu=fu, add=add, point=point)
+    w, s = pl.col("w"), pl.col("s")
+    is_tx = pl.col("treat") & w.is_not_null()
+    plain = pl.col("fu") & ~pl.col("add") & w.is_not_null()
+    after = pl.col("fu") & pl.col("add") & w.is_not_null()
+    # explode keeps the order of the text, and a group keeps the order of its rows: no sort needed
+    return m.group_by("_r").agg(
+        w.filter(is_tx).max().alias("_tx_w"), _first_largest(s, w, is_tx).alias("_tx_span"),
+        w.filter(plain).max().alias("_fu_plain"), _first_largest(s, w, plain).alias("_fu_plain_span"),
+        w.filter(after).max().alias("_fu_after"), _first_largest(s, w, after).alias("_fu_after_span"),
+        pl.col("point").filter(pl.col("fu") & w.is_not_null()).unique(maintain_order=True).alias("_fu_points"))
+
+
+def finish() -> list[dict[str, pl.Expr]]:
+    """Treatment length and latest follow-up per record, once sentence and mention features are joined.
+
+    "N units after the last session" counts from baseline: the treatment length is added.
+    """
+    c = pl.col
+    tx = {"_tx": pl.coalesce(pl.max_horizontal("_tx_w", "_sess_w"), pl.when(c("_single")).then(0.0)),
+          "_tx_span": pl.coalesce("_tx_span", "_sess_span", "_single_span")}
+    after = c("_fu_after") + c("_tx").fill_null(0.0)
+    fu_w = pl.max_horizontal(c("_fu_plain"), after)
+    fu_span = pl.when(after > c("_fu_plain").fill_null(-1.0)).then(c("_fu_after_span")).otherwise(c("_fu_plain_span"))
+    fu = {"_fu": pl.coalesce(pl.max_horizontal(fu_w, pl.when(c("_post")).then(c("_tx"))),
+                             pl.when(c("_post") & c("_single")).then(0.0)),
+          "_fu_span": pl.when(fu_w.is_null() | (c("_post") & (c("_tx") > fu_w)))
+          .then(pl.coalesce("_post_span", fu_span)).otherwise(fu_span)}
+    return [tx, fu]

@@ -1,0 +1,43 @@
+"""Treatment length, latest follow-up (weeks from baseline) and follow-up points as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_extract_helpers import extract_table, pick
+
+KNEE = "Dry needling for knee osteoarthritis"
+
+
+def methods(text: str) -> dict:
+    return {"title": KNEE, "sections": [("METHODS", text)]}
+
+
+CASES = {
+    "and-list": (methods("Pain was assessed at baseline and at 3- and 6-month follow-up."),
+                 {"max_follow_up_weeks": 26.07, "follow_up_points": ["3- and 6-month follow-up"]}),
+    "week-and-month": (methods("Pain was measured at baseline and at 1 week, 1 month after treatment."),
+                       {"max_follow_up_weeks": 4.345, "follow_up_points": ["1 week", "1 month"]}),
+    "after-programme": (methods("Dry needling was given for 3 weeks. Pain was assessed 3 months after the end of treatment."),
+                        {"treatment_duration_weeks": 3.0, "max_follow_up_weeks": 16.035}),
+    "single-session": (methods("Participants received a single session of dry needling. Pain was measured immediately after the intervention."),
+                       {"treatment_duration_weeks": 0.0, "max_follow_up_weeks": 0.0}),
+    "text-order": (methods("Outcomes were measured at week 4 and at the 3-month follow-up."),
+                   {"max_follow_up_weeks": 13.035, "follow_up_points": ["week 4", "3-month follow-up"]}),
+    "word-numbers": (methods("Pain was evaluated at four weeks and at twelve weeks."),
+                     {"max_follow_up_weeks": 12.0, "follow_up_points": ["4 weeks", "12 weeks"]}),
+    "sessions-per-week": (methods("Dry needling was applied once a week for 4 sessions."), {"treatment_duration_weeks": 4.0}),
+    "not-times": (methods("Patients aged 40-65 years with pain for at least 3 months walked in the 6-minute walk test."),
+                  {"max_follow_up_weeks": None, "follow_up_points": []}),
+}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return extract_table({k: spec for k, (spec, _) in CASES.items()})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_times(rows, case):
+    expected = CASES[case][1]
+    assert pick(rows[case], expected) == expected
