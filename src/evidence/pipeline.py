@@ -5,15 +5,22 @@ The Prefect flow (flows/nightly.py) calls these step by step as tasks; the CLI's
 private staging copy and the run's journal; the published warehouse only changes when a run
 finishes cleanly. A run that died is found by the next one, which loads what it had landed and
 records it in ``runs`` as interrupted.
+
+``Run(on_stage=...)`` is told the name of every stage as the run reaches it (each journal event,
+among them ``loaded-chunk`` after each load transaction, and ``swap`` just before the staging copy
+replaces the published warehouse): a progress hook for callers, and how the tests stop a run at an exact point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import gzip
 import logging
 import re
 import time
-from contextlib import ExitStack
+import zlib
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -21,7 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 import duckdb
 
 from . import land as landing
-from .errors import BadInputError, EvidenceError
+from .errors import BadInputError, EvidenceError, WarehouseError
 from .normalise import frames as make_frames
 from .parse import Deletion, ParseStats, iter_records
 from .settings import Settings
@@ -30,6 +37,8 @@ from .warehouse.db import run_sql
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+StageHook = Callable[[str], None]
+MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
 LOAD_CHUNK = 5000  # records per load transaction: large enough to amortise SQL, small enough for memory
 _PMID_IN_BODY = re.compile(rb"<MedlineCitation[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
 
@@ -66,6 +75,7 @@ class RunReport:
     skipped_other: int = 0
     recovered_runs: list[str] = field(default_factory=list)
     new_pmids: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.status not in ("success", "running"):
@@ -80,22 +90,60 @@ class RunReport:
             parts.append(f"; loaded what interrupted run(s) {', '.join(self.recovered_runs)} had landed")
         if self.new == self.updated == self.deleted == 0:
             parts.append("— nothing new")
+        if self.errors:
+            parts.append(f"({self.errors} problem(s) met and overcome: retries, refetches; see the run's log)")
         return " ".join(parts)
+
+
+class _ProblemLog(logging.Handler):
+    """Collects the warnings the library logs during a run (retries, refetches) into its report."""
+
+    def __init__(self, report: RunReport, secret: str | None) -> None:
+        super().__init__(logging.WARNING)
+        self.report, self.secret = report, secret
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad log call must not break the run
+            message = str(record.msg)
+        if self.secret:
+            message = message.replace(self.secret, "***")
+        self.report.errors += 1
+        if len(self.report.problems) < MAX_PROBLEMS:
+            self.report.problems.append(message)
+
+
+@contextmanager
+def _raw_io(raw_dir: Path) -> Iterator[None]:
+    """Turn an OSError writing the raw landing (disk full, permissions) into a clear WarehouseError."""
+    try:
+        yield
+    except OSError as exc:
+        hint = {errno.ENOSPC: "the disk is full; free some space and run again",
+                errno.EACCES: "permission denied; make it writable or set EVIDENCE_RAW to a writable folder",
+                errno.EROFS: "the file system is read-only; set EVIDENCE_RAW to a writable folder",
+                }.get(exc.errno or 0, "check the path and free space, then run again")
+        raise WarehouseError(f"cannot write the raw landing under {str(raw_dir)!r}: {exc.strerror or exc}; "
+                             f"{hint}. The published warehouse was left as it was.") from None
 
 
 class Run:
     """One run's lock, staging copy, journal and report. Use as a context manager."""
 
     def __init__(self, settings: Settings, kind: str, *, progress: Progress | None = None,
-                 fresh: bool = False, lock_wait: float = 0.0) -> None:
+                 fresh: bool = False, lock_wait: float = 0.0, on_stage: StageHook | None = None) -> None:
         self.settings = settings
         self.kind = kind
         self.progress = progress or (lambda msg: None)
         self.fresh = fresh
         self.lock_wait = lock_wait
+        self.on_stage = on_stage
         self.report = RunReport(landing.new_run_id(), kind,
                                 "file" if kind != "run" else settings.pubmed)
-        self._stack = ExitStack()
+        self._lock = ExitStack()    # released last, after the run's outcome is journaled
+        self._staged = ExitStack()  # publishes (or discards) the staging copy
+        self._problems = _ProblemLog(self.report, settings.ncbi_api_key)
         self.con: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -108,52 +156,87 @@ class Run:
 
     def __enter__(self) -> "Run":
         s = self.settings
-        self._stack.enter_context(run_lock(s.db, wait=self.lock_wait))
-        from .extract import EXTRACTOR_VERSION
-        self.report.extractor_version = EXTRACTOR_VERSION
-        staged = self._stack.enter_context(stage(s.db, fresh=self.fresh, before_publish=self._before_publish))
-        self.con = staged.con
-        self.journal("start", kind=self.kind, mode=self.report.mode)
+        self._lock.enter_context(run_lock(s.db, wait=self.lock_wait))
+        try:
+            from .extract import EXTRACTOR_VERSION
+            self.report.extractor_version = EXTRACTOR_VERSION
+            staged = self._staged.enter_context(stage(s.db, fresh=self.fresh, before_publish=self._before_publish))
+            self.con = staged.con
+            logging.getLogger("evidence").addHandler(self._problems)
+            self.journal("start", kind=self.kind, mode=self.report.mode)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         return self
+
+    def stage(self, name: str) -> None:
+        """Tell the caller's ``on_stage`` hook that the run reached ``name``."""
+        if self.on_stage is not None:
+            self.on_stage(name)
 
     def journal(self, event: str, **data: Any) -> None:
         self.report.last_stage = event
-        landing.journal(self.raw_dir, self.run_id, event, **data)
+        with _raw_io(self.raw_dir):
+            landing.journal(self.raw_dir, self.run_id, event, **data)
+        self.stage(event)
 
     def _before_publish(self, con: duckdb.DuckDBPyConnection) -> None:
         self.report.status = "success"
         self.report.finished_at = _utcnow()
         self.report.last_stage = "publish"
+        self.report.message = self.report.summary()
+        if self.report.problems:
+            self.report.message += " Problems: " + " | ".join(self.report.problems[:5])
         record_run(con, self.report)
         from .warehouse.search import build_index
         build_index(con)
+        self.stage("swap")
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        logging.getLogger("evidence").removeHandler(self._problems)
         try:
+            try:
+                self._staged.__exit__(exc_type, exc, tb)  # publish on success, discard on error
+            except BaseException as final:  # the error as the warehouse layer explained it
+                self._failed(final)
+                raise
             if exc is not None:
-                self.report.status = "failed"
-                self.report.message = str(exc)
-                self.report.finished_at = _utcnow()
-            return self._stack.__exit__(exc_type, exc, tb)
-        finally:
-            if exc is None:
-                self.journal("published", summary=self.report.summary())
+                self._failed(exc)
             else:
-                landing.journal(self.raw_dir, self.run_id, "failed", stage=self.report.last_stage,
-                                error=str(exc), error_type=type(exc).__name__)
-                record_failure(self.settings, self.report)
+                self._journal_quietly("published", summary=self.report.summary())
+                self.stage("published")
+            return False
+        finally:
+            self._lock.close()
+
+    def _failed(self, exc: BaseException) -> None:
+        r = self.report
+        r.status = "failed"
+        r.message = str(exc) or type(exc).__name__
+        r.finished_at = _utcnow()
+        self._journal_quietly("failed", stage=r.last_stage, error=r.message, error_type=type(exc).__name__)
+        record_failure(self.settings, r)
+
+    def _journal_quietly(self, event: str, **data: Any) -> None:
+        """Journal the run's outcome; if even that fails (disk full), the run's own error wins."""
+        try:
+            landing.journal(self.raw_dir, self.run_id, event, **data)
+        except OSError as exc:
+            log.error("could not write the journal of run %s (%s); the next run will record it as "
+                      "interrupted", self.run_id, exc)
 
 
 def record_run(con: duckdb.DuckDBPyConnection, report: RunReport) -> None:
     row = {k: v for k, v in asdict(report).items()
-           if k not in ("skipped_books", "skipped_other", "recovered_runs", "new_pmids")}
+           if k not in ("skipped_books", "skipped_other", "recovered_runs", "new_pmids", "problems")}
     cols = ", ".join(row)
     con.execute(f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def record_failure(settings: Settings, report: RunReport) -> None:
-    """A failed run leaves the warehouse as it was; its record is added by the next run (see recover)."""
-    log.error("run %s failed at %s: %s", report.run_id, report.last_stage, report.message)
+    """A failed run leaves the warehouse as it was; its record is added by the next run (see recover).
+    The caller reports the error itself (the CLI prints it, the flow logs it), so this only notes it."""
+    log.info("run %s failed at %s: %s", report.run_id, report.last_stage, report.message)
 
 
 # ---------------------------------------------------------------- recovery
@@ -173,8 +256,14 @@ def recover(run: Run) -> LoadCounts:
                    if p.parent.name == rid and landing.relative(run.raw_dir, p) not in loaded]
         if pending:
             run.progress(f"loading {len(pending)} raw file(s) landed by earlier run {rid}")
-            counts.add(load_files(run, pending))
-            run.report.recovered_runs.append(rid)
+            try:
+                counts.add(load_files(run, pending))
+            except (BadInputError, EOFError, gzip.BadGzipFile, zlib.error) as exc:  # one unreadable file
+                # must not stop every later run
+                log.warning("could not load what interrupted run %s landed (%s); its raw files stay "
+                            "under %s for `evidence rebuild` after a fix", rid, exc, run.raw_dir / rid)
+            else:
+                run.report.recovered_runs.append(rid)
         first = events[0] if events else {}
         last = events[-1] if events else {}
         failed = last.get("event") == "failed"
@@ -225,27 +314,46 @@ def search(run: Run, client: Any, *, full: bool = False, since: dt.date | None =
 
 
 def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
-    """Fetch every batch, land it before anything parses it, then fetch by id whatever went missing."""
-    from .fetch import iter_batches
+    """Fetch every batch, land it before anything parses it, then fetch by id whatever went missing.
+
+    PubMed changes while a run pages through it: a page can come back short (records withdrawn or
+    re-indexed since the search) or hold records the search did not list. Missing PMIDs are
+    fetched again by id; extra records are loaded like any other (loads are keyed by PMID, so a
+    record seen twice is stored once).
+    """
+    from .fetch import fetch_ids, iter_batches
     landed: list[landing.Landed] = []
     got: set[str] = set()
     total = max(result.count, 1)
-    for batch in iter_batches(client, result, run.settings.batch_size):
-        item = landing.land(run.raw_dir, run.run_id, batch.index, batch.body)
+
+    def keep(batch: Any, kind: str) -> set[str]:
+        with _raw_io(run.raw_dir):
+            item = landing.land(run.raw_dir, run.run_id, batch.index, batch.body, kind=kind)
         landed.append(item)
         pmids = {m.decode() for m in _PMID_IN_BODY.findall(batch.body)}
-        got |= pmids
+        got.update(pmids)
         run.journal("fetch", batch=batch.index, records=len(pmids), file=item.relative)
+        return pmids
+
+    for batch in iter_batches(client, result, run.settings.batch_size):
+        keep(batch, "batch")
         run.progress(f"fetched batch {batch.index}: {len(got)}/{total} records")
-    missing = sorted(set(result.pmids) - got)
+    listed = set(result.pmids)
+    extra = got - listed
+    if extra and listed:
+        log.info("efetch returned %d record(s) the search did not list (PubMed changed during the run); "
+                 "they are loaded too", len(extra))
+    missing = sorted(listed - got)
     if missing:
         run.progress(f"{len(missing)} record(s) missing from the batches; fetching them by PMID")
-        log.warning("efetch returned %d fewer records than searched; refetching by id", len(missing))
-        run.report.errors += 1
-        body = client.efetch(ids=missing)
-        item = landing.land(run.raw_dir, run.run_id, len(landed) + 1, body)
-        landed.append(item)
-        got |= {m.decode() for m in _PMID_IN_BODY.findall(body)}
+        log.warning("efetch returned %d fewer records than the search listed (PubMed changed during the "
+                    "run?); fetching them again by PMID", len(missing))
+        for batch in fetch_ids(client, missing, run.settings.batch_size):
+            keep(batch, "refetch")
+        gone = sorted(listed - got)
+        if gone:
+            log.warning("%d record(s) the search listed could not be fetched even by PMID (withdrawn from "
+                        "PubMed since?): %s", len(gone), ", ".join(gone[:20]))
     run.report.fetched = len(got)
     run.report.requests = client.requests_made
     return landed
@@ -286,6 +394,7 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
             seen += len(records)
             rate = seen / max(time.perf_counter() - t0, 1e-9)
             run.progress(f"loaded {seen} records ({rate:,.0f}/s)")
+            run.journal("loaded-chunk", records=seen)
         if deletions:
             total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
         for p in done:
@@ -313,13 +422,25 @@ def apply_counts(report: RunReport, counts: LoadCounts) -> None:
 # ---------------------------------------------------------------- whole runs without Prefect
 
 
+def preflight(settings: Settings) -> None:
+    """Check what can be checked before any work (the topic file and its query): ConfigError if not."""
+    from .fetch import topic_query
+    topic_query(settings)
+
+
 def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = None,
-            progress: Progress | None = None) -> RunReport:
-    """The nightly run as one library call (the Prefect flow runs the same steps as tasks)."""
+            progress: Progress | None = None, client_options: dict[str, Any] | None = None,
+            on_stage: StageHook | None = None, lock_wait: float = 0.0) -> RunReport:
+    """The nightly run as one library call (the Prefect flow runs the same steps as tasks).
+
+    ``client_options`` go to the E-utilities client (e.g. an injected ``clock``/``sleep``);
+    ``on_stage`` is the Run's stage hook; ``lock_wait`` is how long to wait for another run.
+    """
     from .fetch import open_client
-    with Run(settings, "run", progress=progress) as run:
+    preflight(settings)
+    with Run(settings, "run", progress=progress, on_stage=on_stage, lock_wait=lock_wait) as run:
         apply_counts(run.report, recover(run))
-        with open_client(settings) as client:
+        with open_client(settings, **(client_options or {})) as client:
             result = search(run, client, full=full, since=since)
             landed = fetch(run, client, result) if result.count else []
         run.journal("load", files=len(landed))
@@ -328,23 +449,52 @@ def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = N
     return run.report
 
 
-def ingest(settings: Settings, files: list[Path], *, progress: Progress | None = None) -> RunReport:
-    """Load local PubMed XML files through the same parse/extract/load path; all or nothing."""
-    with Run(settings, "ingest", progress=progress) as run:
-        apply_counts(run.report, recover(run))
-        landed = []
-        for i, f in enumerate(files, 1):
-            f = Path(f)
-            if not f.is_file():
-                raise BadInputError(f"{f}: no such file; give the path of a PubMed XML file")
-            landed.append(landing.land(run.raw_dir, run.run_id, i, f.read_bytes(), kind="ingest").path)
-            run.journal("land", file=str(f))
+def _read_input(path: Path) -> bytes:
+    """A local file's bytes, gunzipped if it is gzip (PubMed exports are often .xml.gz)."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
         try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise BadInputError(f"{path}: the gzip file is damaged or cut short ({exc}); download it again") from None
+    if not data.strip():
+        raise BadInputError(f"{path}: the file is empty; expected a PubMed XML export (PubmedArticleSet)")
+    return data
+
+
+def ingest(settings: Settings, files: list[Path], *, progress: Progress | None = None,
+           on_stage: StageHook | None = None) -> RunReport:
+    """Load local PubMed XML files (optionally gzip) through the same parse/extract/load path.
+
+    All or nothing: if any file cannot be read as PubMed XML, nothing is loaded and the files this
+    run landed are removed again, so no later run picks them up.
+    """
+    files = [Path(f) for f in files]
+    for f in files:
+        if not f.is_file():
+            raise BadInputError(f"{f}: no such file; give the path of a PubMed XML file")
+    with Run(settings, "ingest", progress=progress, on_stage=on_stage) as run:
+        apply_counts(run.report, recover(run))
+        landed: list[Path] = []
+        names: dict[str, str] = {}
+        try:
+            for i, f in enumerate(files, 1):
+                body = _read_input(f)
+                with _raw_io(run.raw_dir):
+                    item = landing.land(run.raw_dir, run.run_id, i, body, kind="ingest")
+                landed.append(item.path)
+                names[str(item.path)] = str(f)
+                run.journal("land", file=str(f))
             counts = load_files(run, landed)
-        except EvidenceError as exc:
+        except BaseException as exc:
             for p in landed:
                 p.unlink(missing_ok=True)
-            raise BadInputError(str(exc).replace(str(landed[0].parent), "input")) from None
+            if isinstance(exc, BadInputError):
+                message = str(exc)
+                for landed_as, name in names.items():  # name the user's file, not its raw copy
+                    message = message.replace(landed_as, name)
+                raise BadInputError(message) from None
+            raise
         apply_counts(run.report, counts)
         run.report.fetched = counts.new + counts.updated + counts.unchanged
         run.journal("publish")

@@ -118,13 +118,19 @@ def stage(db: Path, *, fresh: bool = False, before_publish: Callable[[duckdb.Duc
     except OSError as exc:
         staging.unlink(missing_ok=True)
         raise _explain_os_error(exc, db, "copy the warehouse beside") from None
-    con = connect(staging)
+    try:
+        con = connect(staging)
+    except WarehouseError:
+        staging.unlink(missing_ok=True)
+        raise
     staged = Staged(db, staging, con)
+    action = "write the staging copy of"  # what failed, for the message: the work, or the swap
     try:
         migrate(con)
         yield staged
         if before_publish is not None:
             before_publish(con)
+        action = "publish"
         con.execute("CHECKPOINT")
         con.close()
         fd = os.open(staging, os.O_RDONLY)
@@ -137,7 +143,7 @@ def stage(db: Path, *, fresh: bool = False, before_publish: Callable[[duckdb.Duc
         staged.published = True
         log.info("published %s", db)
     except OSError as exc:
-        raise _explain_os_error(exc, db, "publish") from None
+        raise _explain_os_error(exc, db, action) from None
     except duckdb.IOException as exc:
         raise WarehouseError(f"cannot write the staging copy of {str(db)!r}: {exc}; check free space and "
                              "permissions. The published warehouse was left as it was.") from None

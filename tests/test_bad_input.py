@@ -1,0 +1,191 @@
+"""Malformed, hostile or odd XML given to `evidence ingest`: a clear message (exit 4) or a clean skip
+with a count (exit 0) -- never a crash, never a partial load, entities never expanded or fetched.
+
+Each case runs the real command line (``evidence.cli.main(["ingest", ...])``) on a warehouse that
+already holds the snapshot; for errors the warehouse file and the raw landing must be unchanged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from lxml import etree
+
+from conftest import SNAPSHOT
+from evidence.cli import main as cli_main
+from evidence import land
+from ncbi_server import NCBIServer, Reply
+
+
+def record(pmid: str, abstract: str = "Dry needling of the knee was studied.", version: int = 1) -> str:
+    return (f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="{version}">{pmid}</PMID>'
+            f"<Article><ArticleTitle>Dry needling for knee pain</ArticleTitle><Abstract><AbstractText>{abstract}"
+            "</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>")
+
+
+def article_set(*records: str, doctype: str = "") -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}<PubmedArticleSet>{"".join(records)}</PubmedArticleSet>'
+
+
+LAUGHS = ("<!DOCTYPE PubmedArticleSet [\n<!ENTITY lol0 \"lol\">\n"
+          + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10)) + "]>\n")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def wh(tmp_path, snapshot_warehouse, monkeypatch):
+    """A warehouse holding the snapshot, chosen through the environment as a user would."""
+    db = tmp_path / "w" / "evidence.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(snapshot_warehouse.db, db)
+    monkeypatch.setenv("EVIDENCE_DB", str(db))
+    monkeypatch.delenv("EVIDENCE_CONFIG", raising=False)
+    monkeypatch.delenv("EVIDENCE_RAW", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return db
+
+
+def ingest(*paths: Path) -> int:
+    return cli_main(["ingest", "-q", *map(str, paths)])
+
+
+# (name, file name, content, message on stderr)
+REFUSED = [
+    ("not XML", "notes.xml", b"PMID 12345 - dry needling, knee\n", "not well-formed XML"),
+    ("wrong root", "search.xml", b"<eSearchResult><Count>3</Count></eSearchResult>",
+     "the root element is <eSearchResult>, not <PubmedArticleSet>"),
+    ("billion laughs", "laughs.xml", article_set(record("90000001", "&lol9;"), doctype=LAUGHS).encode(),
+     "not well-formed XML.*amplification"),
+    ("invalid UTF-8", "latin.xml", article_set(record("90000002", "caf\udcff")).encode("utf-8", "surrogateescape"),
+     "not well-formed XML.*(encoding|UTF-8)"),
+    ("empty file", "empty.xml", b"", "the file is empty"),
+    ("truncated", "cut.xml", article_set(record("90000003")).encode()[:150], "not well-formed XML"),
+    ("damaged gzip", "export.xml.gz", gzip.compress(article_set(record("90000004")).encode())[:60],
+     "the gzip file is damaged or cut short"),
+    ("PMID not a number", "odd.xml", article_set(record("PMC12345")).encode(), "which is not a PubMed id"),
+    ("HTML page", "page.xml", b"<html><head><title>PubMed</title></head><body>Sign in</body></html>",
+     "the root element is <html>"),
+]
+
+
+@pytest.mark.parametrize("name,filename,content,message", REFUSED, ids=[r[0] for r in REFUSED])
+def test_bad_file_is_refused_clearly_and_nothing_is_loaded(name, filename, content, message, wh, tmp_path, capsys):
+    good = tmp_path / "good.xml"
+    good.write_text(article_set(record("90000099")))
+    bad = tmp_path / filename
+    bad.write_bytes(content)
+    before, raw_before = sha(wh), land.raw_files(wh.parent / "raw")
+    started = time.perf_counter()
+    assert ingest(good, bad) == 4
+    assert time.perf_counter() - started < 30
+    err = capsys.readouterr().err
+    assert err.startswith("evidence ingest: error: ") and err.count("\n") == 1, err
+    assert str(bad) in err
+    import re
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+    assert sha(wh) == before  # not even the good file was loaded
+    assert land.raw_files(wh.parent / "raw") == raw_before
+    assert not list(wh.parent.glob(".*.staging*"))
+
+
+def test_missing_file_is_refused_before_any_work(wh, tmp_path, capsys):
+    before = sha(wh)
+    assert ingest(SNAPSHOT, tmp_path / "nope.xml") == 4
+    assert "nope.xml: no such file" in capsys.readouterr().err
+    assert sha(wh) == before and not (wh.parent / "raw").exists()
+
+
+@pytest.fixture
+def listener():
+    """A local server that counts requests: an external entity or DTD must never be fetched."""
+    server = NCBIServer(fallback=Reply(200, "<!ENTITY stolen 'FETCHED-FROM-NETWORK'>")).start()
+    yield server
+    server.stop()
+
+
+def test_external_entities_and_dtds_are_neither_expanded_nor_fetched(wh, tmp_path, listener, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    doctype = (f'<!DOCTYPE PubmedArticleSet SYSTEM "{listener.url}pubmed.dtd" [\n'
+               f'<!ENTITY file SYSTEM "file://{secret}">\n<!ENTITY web SYSTEM "{listener.url}entity">\n'
+               f'<!ENTITY % remote SYSTEM "{listener.url}param"> %remote;\n]>\n')
+    f = tmp_path / "xxe.xml"
+    f.write_text(article_set(record("90000010", "before &file; middle &web; after"), doctype=doctype))
+    assert ingest(f) == 0  # the record loads, its entity references left as they were written
+    assert listener.requests == []  # nothing fetched: not the DTD, not the entities
+    (abstract,), = q(wh, "SELECT abstract FROM articles WHERE pmid = '90000010'")
+    assert "TOP-SECRET" not in abstract and "FETCHED" not in abstract
+    assert abstract == "before &file; middle &web; after"
+
+
+def test_ten_megabyte_abstract_loads_in_reasonable_time(wh, tmp_path, capsys):
+    real = etree.parse(str(SNAPSHOT)).getroot().find("PubmedArticle//AbstractText")
+    sentence = (real.text or "Dry needling reduced knee pain.") + " "
+    huge = (sentence * (10_000_000 // len(sentence) + 1))[:10_000_000]
+    f = tmp_path / "huge.xml"
+    f.write_text(article_set(record("90000011", huge.replace("&", "&amp;").replace("<", "&lt;"))))
+    started = time.perf_counter()
+    assert ingest(f) == 0
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\n10 MB abstract: ingested (parse, extract, load, publish) in {elapsed:.1f} s")
+    assert elapsed < 90
+    (length, design), = q(wh, "SELECT length(a.abstract), s.design FROM articles a JOIN studies s USING (pmid) "
+                              "WHERE pmid = '90000011'")
+    assert length >= 9_000_000
+    assert "1 new" in capsys.readouterr().out
+
+
+def test_book_records_are_skipped_and_counted(wh, tmp_path, capsys):
+    book = ('<PubmedBookArticle><BookDocument><PMID Version="1">90000020</PMID><Book><BookTitle>Knee pain'
+            "</BookTitle></Book></BookDocument></PubmedBookArticle>")
+    f = tmp_path / "book.xml"
+    f.write_text(f"<PubmedArticleSet>{book}{record('90000021')}</PubmedArticleSet>")
+    g = tmp_path / "books.xml"
+    g.write_text(f"<PubmedBookArticleSet>{book}</PubmedBookArticleSet>")
+    assert ingest(f, g) == 0
+    out = capsys.readouterr().out
+    assert "1 new" in out and "(2 book records and 0 other records skipped)" in out
+    assert q(wh, "SELECT count(*) FROM articles WHERE pmid = '90000020'") == [(0,)]
+
+
+def test_delete_citation_only_file_marks_the_deleted_records(wh, tmp_path, capsys):
+    pmid = q(wh, "SELECT min(pmid) FROM articles")[0][0]
+    f = tmp_path / "deletions.xml"
+    f.write_text(f'<PubmedArticleSet><DeleteCitation><PMID Version="1">{pmid}</PMID>'
+                 '<PMID Version="1">99999999</PMID></DeleteCitation></PubmedArticleSet>')
+    assert ingest(f) == 0
+    assert "0 new, 0 updated, 0 unchanged, 1 deleted" in capsys.readouterr().out
+    assert q(wh, "SELECT is_deleted FROM articles WHERE pmid = ?", [pmid]) == [(True,)]
+    assert q(wh, "SELECT count(*) FROM articles")[0][0] == 26
+
+
+def test_gzip_export_and_odd_but_valid_records_load(wh, tmp_path, capsys):
+    """A gzip export loads; a record without a PMID is skipped and counted; an empty set loads nothing."""
+    f = tmp_path / "export.xml.gz"
+    no_pmid = record("X").replace('<PMID Version="1">X</PMID>', "")
+    f.write_bytes(gzip.compress(article_set(record("90000030"), no_pmid, record("90000031", "")).encode()))
+    empty = tmp_path / "empty-set.xml"
+    empty.write_text("<PubmedArticleSet/>")
+    assert ingest(f, empty) == 0
+    out = capsys.readouterr().out
+    assert "2 new" in out and "1 other records skipped" in out
+    assert q(wh, "SELECT count(*) FROM articles")[0][0] == 28
