@@ -134,6 +134,9 @@ def nightly(full: bool = False, since: str | None = None) -> dict[str, Any]:
     dashboard = dashboard_task(settings)
     create_markdown_artifact(key="nightly-summary", markdown=summary_markdown(report, briefs, dashboard),
                              description="What the nightly run did")
+    from evidence.brief import overview_markdown
+    create_markdown_artifact(key="evidence-brief-overview", markdown=overview_markdown(settings),
+                             description="The overview evidence brief for the blog writers")
     return {"summary": report.summary(), "run_id": report.run_id, "new": report.new, "updated": report.updated,
             "deleted": report.deleted, "errors": report.errors, "briefs": briefs, "dashboard": dashboard}
 

@@ -41,9 +41,16 @@ def test_nightly_flow_end_to_end(prefect_harness, tmp_path, monkeypatch):
     again = nightly()
     assert again["new"] == 0 and "nothing new" in again["summary"]
 
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    import httpx
+    from prefect.settings import PREFECT_API_URL
 
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["nightly-summary"])))
-    assert artifacts and "Nightly run" in artifacts[0].data
+    def artifacts(key: str) -> list[str]:
+        found = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter",
+                           json={"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC"}, timeout=10)
+        assert found.status_code == 200, found.text
+        return [a["data"] for a in found.json()]
+
+    summaries = artifacts("nightly-summary")
+    assert len(summaries) == 2 and "Nightly run" in summaries[0] and "nothing new" in summaries[0]
+    briefs = artifacts("evidence-brief-overview")
+    assert briefs and "PMID" in briefs[0]
