@@ -208,3 +208,23 @@ def test_invalid_pmid_is_named():
            b"</PubmedArticle></PubmedArticleSet>")
     with pytest.raises(BadInputError, match="'12a4'.*not a PubMed id"):
         parse_all(xml)
+
+
+def test_damaged_gzip_is_bad_input_not_a_crash(tmp_path):
+    import gzip
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(gzip.compress(SNAPSHOT.read_bytes())[:3000])
+    fake = tmp_path / "fake.xml.gz"
+    fake.write_bytes(b"not gzip at all")
+    for path in (cut, fake):
+        with pytest.raises(BadInputError, match="gzip"):
+            parse_all(path)
+
+
+def test_entity_bomb_is_refused_with_its_name():
+    bomb = ("<?xml version='1.0'?><!DOCTYPE PubmedArticleSet [<!ENTITY a 'aaaaaaaaaa'>"
+            + "".join(f"<!ENTITY {c} '{('&' + p + ';') * 10}'>" for p, c in zip("abcdefgh", "bcdefghi"))
+            + "]><PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>3</PMID><Article>"
+            "<ArticleTitle>&i;</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    with pytest.raises(BadInputError, match="entity bomb"):
+        parse_all(bomb.encode())

@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import io
 import re
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -588,9 +589,19 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
             _count_others(stats, root)
     except etree.XMLSyntaxError as exc:
         line = f" at line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        msg = exc.msg if hasattr(exc, "msg") else str(exc)
+        if re.search(r"entit(y|ies)", msg, re.I) and re.search(r"loop|amplification|depth|huge|limit", msg, re.I):
+            raise BadInputError(
+                f"{name}: refused{line}: the file defines entities that would expand without limit "
+                f"(an 'entity bomb': {msg}); PubMed XML never does this — check where the file came from") from None
         raise BadInputError(
-            f"{name}: not well-formed XML{line} ({exc.msg if hasattr(exc, 'msg') else exc}); "
+            f"{name}: not well-formed XML{line} ({msg}); "
             "the file may be truncated or not PubMed XML — download it again") from None
+    except (EOFError, OSError, zlib.error) as exc:  # a .gz cut short or not gzip at all
+        if not str(name).endswith(".gz"):
+            raise BadInputError(f"{name}: cannot be read ({exc}); check the file and its permissions") from None
+        raise BadInputError(f"{name}: cannot be read as gzip-compressed XML ({exc}); "
+                            "the file is damaged or not gzip — download it again or give the plain .xml") from None
     finally:
         if isinstance(source, (str, Path)):
             fh.close()
