@@ -72,7 +72,7 @@ REFUSED = [
     ("wrong root", "search.xml", b"<eSearchResult><Count>3</Count></eSearchResult>",
      "the root element is <eSearchResult>, not <PubmedArticleSet>"),
     ("billion laughs", "laughs.xml", article_set(record("90000001", "&lol9;"), doctype=LAUGHS).encode(),
-     "not well-formed XML.*amplification"),
+     "entity bomb.*amplification"),
     ("invalid UTF-8", "latin.xml", article_set(record("90000002", "caf\udcff")).encode("utf-8", "surrogateescape"),
      "not well-formed XML.*(encoding|UTF-8)"),
     ("empty file", "empty.xml", b"", "the file is empty"),
