@@ -165,3 +165,21 @@ def test_a_reader_opened_after_a_run_sees_the_new_file_even_in_the_same_process(
         fresh.close()
     finally:
         held.close()
+
+
+def test_changes_left_in_a_write_ahead_log_are_kept_not_replayed_later(settings, tmp_path):
+    """Someone opened the warehouse read-write and died: their WAL is folded in before the copy."""
+    import subprocess
+    import sys
+
+    pipeline.ingest(settings, [write_set(tmp_path / "one.xml", snapshot_records()[:1])])
+    script = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+              "con.execute(\"SET checkpoint_threshold = '1GB'\"); "
+              "con.execute(\"UPDATE articles SET journal_title = 'edited by hand'\"); os._exit(0)")
+    subprocess.run([sys.executable, "-c", script, str(settings.db)], check=True)
+    assert Path(f"{settings.db}.wal").exists()
+    pipeline.ingest(settings, [SNAPSHOT])
+    assert not Path(f"{settings.db}.wal").exists()
+    rows = q(settings.db, "SELECT journal_title FROM articles WHERE journal_title = 'edited by hand'")
+    assert len(rows) == 1  # kept, once, and the run's new rows are all there
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26

@@ -91,6 +91,29 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def settle_wal(db: Path) -> None:
+    """Fold a leftover write-ahead log into the published file before copying it.
+
+    A ``.wal`` beside the warehouse means someone opened it read-write and did not close it
+    cleanly. Copying only the main file would lose those changes, and after the swap DuckDB would
+    replay that old log onto the new file. So checkpoint it first — which needs the file free.
+    """
+    wal = Path(f"{db}.wal")
+    if not wal.exists() or not db.exists():
+        return
+    try:
+        con = duckdb.connect(str(db))
+        con.execute("CHECKPOINT")
+        con.close()
+    except duckdb.Error as exc:
+        raise WarehouseError(
+            f"{str(db)!r} has unsaved changes from a read-write session ({wal.name}) and cannot be settled "
+            f"now ({exc}); close any session that opened it without -readonly and run again. "
+            "Clinicians should always open the warehouse read-only.") from None
+    if wal.exists():  # pragma: no cover - DuckDB removes it after a checkpoint
+        raise WarehouseError(f"{str(wal)!r} is still there after a checkpoint; move it away and run again")
+
+
 @dataclass
 class Staged:
     """The run's private copy of the warehouse, and how to publish it."""
@@ -111,6 +134,8 @@ def stage(db: Path, *, fresh: bool = False, before_publish: Callable[[duckdb.Duc
     staging = staging_path(db)
     for stale in (staging, Path(f"{staging}.wal")):
         stale.unlink(missing_ok=True)
+    if not fresh:
+        settle_wal(db)
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
         if db.exists() and not fresh:
