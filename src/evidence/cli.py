@@ -45,10 +45,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = nightly(s, full=args.full, since=args.since, progress=_progress(args.quiet))
         print(report.summary())
         return 0
+    import os
+
+    # Prefect's temporary server sends usage telemetry; offline that only prints tracebacks.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from .flowfile import load_nightly_flow
     flow = load_nightly_flow()
     result = flow(full=args.full, since=args.since.isoformat() if args.since else None)
-    print(result["summary"] if isinstance(result, dict) else result)
+    print(result["summary"])
+    if result.get("briefs"):
+        print(f"briefs: {len(result['briefs'])} files in {Path(result['briefs'][0]).parent}")
+    if result.get("dashboard"):
+        print(f"dashboard: {result['dashboard']}")
     return 0
 
 
