@@ -3,8 +3,10 @@ and one warehouse built from the offline snapshot per test session (per xdist wo
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from evidence.settings import Settings, load_settings
@@ -15,6 +17,19 @@ SNAPSHOT = SHARED / "corpus" / "snapshot" / "pubmed.xml"
 DEV_XML = SHARED / "corpus" / "dev" / "pubmed.xml"
 DEV_GOLD = SHARED / "corpus" / "dev" / "gold.jsonl"
 FIXTURES = SHARED / "fixtures" / "ncbi"
+
+
+def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on a warehouse file, opened read-only and closed again."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def make_settings(tmp: Path, **overrides) -> Settings:

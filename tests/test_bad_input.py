@@ -8,16 +8,14 @@ already holds the snapshot; for errors the warehouse file and the raw landing mu
 from __future__ import annotations
 
 import gzip
-import hashlib
 import shutil
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from lxml import etree
 
-from conftest import SNAPSHOT
+from conftest import SNAPSHOT, q, sha
 from evidence.cli import main as cli_main
 from evidence import land
 from ncbi_server import NCBIServer, Reply
@@ -37,16 +35,6 @@ LAUGHS = ("<!DOCTYPE PubmedArticleSet [\n<!ENTITY lol0 \"lol\">\n"
           + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10)) + "]>\n")
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

@@ -16,17 +16,15 @@ prints the table and the totals quoted in docs/reliability.md.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import duckdb
 import pytest
 
-from conftest import SNAPSHOT, make_settings
+from conftest import SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline
 from evidence.cli import main as cli_main
 from evidence.errors import NCBIError, WarehouseError
@@ -142,16 +140,6 @@ def long_page(extra_from: int, extra: int) -> Callable[[FlakyNCBI, Seen], Reply]
 
 # -- checks and the ledger ----------------------------------------------------------------------------
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def counts(db: Path) -> dict[str, int]:

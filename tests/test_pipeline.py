@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import duckdb
 import pytest
 from lxml import etree
 
-from conftest import SNAPSHOT, make_settings
+from conftest import SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline
 from evidence.errors import BadInputError, RunLockedError, WarehouseError
 from evidence.warehouse import run_lock
@@ -17,13 +16,6 @@ from evidence.warehouse import run_lock
 CHILD_TABLES = ["abstract_sections", "authors", "publication_types", "mesh_terms", "article_ids",
                 "history_dates", "comments_corrections"]
 
-
-def q(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot_records() -> list[etree._Element]:
@@ -39,9 +31,6 @@ def write_set(path: Path, records: list[etree._Element], extra: str = "") -> Pat
 def table_counts(db: Path) -> dict[str, int]:
     return {t: q(db, f"SELECT count(*) FROM {t}")[0][0] for t in ["articles", "studies", *CHILD_TABLES]}
 
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_loading_twice_changes_nothing(settings):

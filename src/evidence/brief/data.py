@@ -67,7 +67,7 @@ def read_warehouse(db_path: str | Path) -> Warehouse:
         try:
             studies = _rows(con, f"SELECT {', '.join(COLUMNS)} FROM relevant_studies "
                                 "JOIN brief_details USING (pmid) ORDER BY pmid")
-        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+        except (duckdb.CatalogException, duckdb.BinderException):
             raise WarehouseError(
                 f"the warehouse {str(db_path)!r} has older views than this version of the briefs needs; "
                 "run `evidence rebuild` (or any run) to refresh its views, then write the briefs again") from None

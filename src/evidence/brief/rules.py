@@ -111,7 +111,7 @@ RULES: list[str] = [
     "Counts leave out retracted studies. Trial plans (protocols) count as studies but add no people or results.",
     "People are counted from trials and other studies with results, not from reviews, so no one is counted twice.",
     "A result is the whole study's result, as its abstract states it. It is not split by outcome.",
-    f"A statement goes under \"what you can say\" when more than half of the trials that measured "
+    "A statement goes under \"what you can say\" when more than half of the trials that measured "
     f"an outcome reported results favouring dry needling. Otherwise it goes under \"be careful\".",
     "Effects are never claimed past the longest follow-up of any study here.",
     "No study here measured cure, reversal or joint repair, or how much pain comes from trigger points, "
@@ -297,7 +297,7 @@ def people_text(s: dict[str, Any]) -> str:
             parts.append(f"It looked at {plural(s['n_studies'], 'study', 'studies')}")
         if n:
             parts.append(("with " if parts else "It pooled ") + f"{n} people in total")
-        return (" ".join(parts) + f" on {cond}.") if parts else f"The number of studies and people is not given in the abstract."
+        return (" ".join(parts) + f" on {cond}.") if parts else "The number of studies and people is not given in the abstract."
     if n is None:
         return f"People with {cond}; the number is not given in the abstract."
     if design == "protocol":

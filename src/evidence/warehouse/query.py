@@ -27,8 +27,6 @@ _TEXT_CELL = 80  # widest cell in the text table; full values are in csv/json
 
 def iter_study_records(db: Path, *, relevant_only: bool = False) -> Iterator[dict[str, Any]]:
     """One dict per article: pmid and the study fields (the `evidence studies --format jsonl` contract)."""
-    import polars as pl
-
     from ..extract import FIELDS
     from ..extract.export import export_records
     con = connect_readonly(db)
