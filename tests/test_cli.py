@@ -81,3 +81,15 @@ def test_live_mode_without_email_stops_before_any_work(tmp_path, monkeypatch, ca
     assert main(["run", "--no-prefect", "--db", str(db)]) == 2
     assert "NCBI_EMAIL" in capsys.readouterr().err
     assert not db.exists() and not (tmp_path / "raw").exists()
+
+
+def test_the_duckdb_command_reads_the_warehouse(snapshot_warehouse):
+    """The quick start's `duckdb -readonly ... "select count(*) from articles"`, with the CLI the venv installs."""
+    import subprocess
+    import sys
+
+    duckdb_cli = Path(sys.executable).parent / "duckdb"
+    done = subprocess.run([str(duckdb_cli), "-readonly", "-csv", str(snapshot_warehouse.db),
+                           "select count(*) from articles"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["count_star()", "26"]
