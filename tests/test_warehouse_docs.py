@@ -4,6 +4,7 @@ tables of query files and views match what exists."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import shlex
 import subprocess
 import sys
@@ -76,8 +77,14 @@ def test_every_shell_command_runs(snapshot_warehouse, in_tmp, capsys):
                 out = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, check=True)
                 assert out.stdout.strip() == str(fts_extension_path())
                 ran += 1
-            else:
-                assert argv[:2] == ["duckdb", "-readonly"], line  # the DuckDB CLI is not installed here
+            else:  # the DuckDB CLI the venv installs (duckdb-cli), opening the file read-only
+                assert argv[0].endswith("duckdb") and argv[1] == "-readonly", line
+                cli = str(Path(sys.executable).parent / "duckdb")
+                args = [a.replace("warehouse/evidence.duckdb", str(snapshot_warehouse.db)) for a in argv[1:]]
+                out = subprocess.run([cli, *args, "select count(*) from relevant_studies"],
+                                     capture_output=True, text=True, timeout=60)
+                assert out.returncode == 0 and out.stdout.strip(), out.stderr
+                ran += 1
     assert ran >= 7
     assert (in_tmp / "rcts.ris").read_text(encoding="utf-8").startswith("TY  - JOUR")
     assert capsys.readouterr().out
