@@ -30,7 +30,11 @@ CASES = {
                                  {"design": "rct", "design_source": "publication_types"}),
     "publication-type-automated": ({"title": "Dry needling in patellofemoral pain", "sections": "Patients were treated.",
                                     "publication_types": ["Randomized Controlled Trial"], "citation_status": "MEDLINE",
-                                    "indexing_method": "Automated"}, {"design": "single_group_pre_post"}),
+                                    "indexing_method": "Automated"}, {"design": None}),
+    # one group because no control words: only with a sentence that says who was treated, the span
+    "one-group-by-absence": ({"title": "Dry needling in patellofemoral pain", "sections": "Twelve patients were treated."},
+                             {"design": "single_group_pre_post", "design_span": "Twelve patients were treated.",
+                              "groups": 1, "comparator": "none"}),
 }
 
 

@@ -58,3 +58,27 @@ def test_domains(rows, case):
 def test_needle_guidance_and_background_are_not_outcomes(rows):
     assert rows["guided"]["outcome_instruments"] == ["VAS"]
     assert rows["background"]["outcome_instruments"] == ["VAS"]
+
+
+# an outcome named by its construct: the domain always, the instrument only when the text names one
+CONSTRUCTS = {
+    "kinesiophobia-alone": ("Pain, strength, range of motion and kinesiophobia were evaluated at baseline.",
+                            ["strength", "ROM"], {"pain", "strength", "range_of_motion", "psychological"}),
+    "kinesiophobia-scale": ("Fear of movement was measured with the scale of kinesiophobia (TSK-11).", ["TSK"], {"psychological"}),
+    "catastrophizing-alone": ("Pain catastrophizing and anxiety were recorded.", [], {"psychological"}),
+    "strength-training": ("Both groups followed strength training and stretching for 6 weeks.", [], set()),
+    "strength-of-evidence": ("The strength of evidence was rated with GRADE.", [], set()),
+}
+
+
+@pytest.fixture(scope="module")
+def construct_rows():
+    return extract_table({k: {"title": TITLE, "sections": [("METHODS", text)]} for k, (text, _, _) in CONSTRUCTS.items()})
+
+
+@pytest.mark.parametrize("case", CONSTRUCTS)
+def test_outcomes_named_by_construct(construct_rows, case):
+    _, instruments, domains = CONSTRUCTS[case]
+    row = construct_rows[case]
+    assert row["outcome_instruments"] == instruments
+    assert domains <= set(row["outcome_domains"])

@@ -152,7 +152,6 @@ def test_extractors_on_degenerate_abstracts(text):
 
 # Found by the fuzzing above and reported to the extraction owner; strict: when fixed, this xpasses
 # and fails, so the marker is removed and the fuzz property above is tightened to one field.
-@pytest.mark.xfail(strict=True, reason="extractor: a span can run from the end of the abstract into the title")
 def test_a_span_stays_within_one_field():
     arts = frames(parse_checked(f"<PubmedArticleSet>{article(1, 'NCT01234567', 'Knees were needled. dry')}"
                                 "</PubmedArticleSet>".encode()))["articles"]

@@ -18,11 +18,11 @@ from .comparator import comparator_expr
 from .design import design_expr
 from .relevance import relevant_expr
 from .results import adverse_expr, certainty_expr, direction_expr
-from .text import sentences
+from .text import sentences, span_source, span_text, tagged
 
 __all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
 
-EXTRACTOR_VERSION = "2026.11.2"
+EXTRACTOR_VERSION = "2026.11.3"
 
 FIELDS: tuple[str, ...] = (
     "relevant", "design", "sample_size", "n_studies", "groups", "condition", "intervention", "comparator",
@@ -108,54 +108,58 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
     from_kw = c("condition").is_null() & c("_cond_mesh").is_null() & c("_cond_kw").is_not_null()
     j = j.with_columns(
         condition=pl.coalesce("condition", "_cond_mesh", "_cond_kw"),
-        condition_source=pl.when(from_mesh).then(pl.lit("mesh_terms")).when(from_kw).then(pl.lit("keywords"))
-        .otherwise(c("condition_source")),
-        condition_span=pl.when(from_mesh).then(c("mesh_terms").list.join("; ")).when(from_kw)
-        .then(c("keywords").list.join("; ")).otherwise(c("condition_span")),
-        _dn_src=pl.coalesce("_dn_src", "_dn_index"))
+        condition_span=pl.when(from_mesh).then(tagged(c("mesh_terms").list.join("; "), "mesh_terms")).when(from_kw)
+        .then(tagged(c("keywords").list.join("; "), "keywords")).otherwise(c("condition_span")),
+        _cond_index=from_mesh | from_kw)
     j = j.join(_outcomes.instruments(per_record), on="_r", how="left").with_columns(muscles=_relevance.muscles_expr())
     j = j.with_columns(_domains=_outcomes.domains_expr())
-    c = pl.col
     has_text = c("abstract").is_not_null() | c("title").is_not_null()
     text_src = pl.when(c("abstract").is_not_null()).then(pl.lit("abstract")).when(c("title").is_not_null()).then(pl.lit("title"))
 
+    # Every span below is tagged with the field it was read from (``text.tagged``); the sources are
+    # read off the spans at the end, so a fact's source is always where its span came from.
     # stage 1: relevance, condition, groups hint, design
     groups_hint = pl.coalesce(c("_grp"), pl.when(c("abstract").is_not_null() & ~c("_controlled_words").fill_null(False)).then(1.0))
-    design, design_src, design_span, design_conf = design_expr(c("_ss"), groups_hint)
+    design, design_span, design_conf = design_expr(c("_ss"), groups_hint, [c("_grp_span"), c("_ss_span")])
     j = j.with_columns(
         relevant=relevant_expr(),
+        relevant_span=pl.coalesce(c("_dn_span"), c("_dn_index"), c("condition_span")),
         condition=pl.when(has_text).then(pl.coalesce(c("condition"), pl.lit("other"))),
-        condition_source=pl.when(c("condition").is_not_null()).then(c("condition_source")).when(has_text).then(text_src),
-        condition_confidence=pl.when(c("condition_source").is_in(["mesh_terms", "keywords"])).then(0.7)
+        condition_confidence=pl.when(c("_cond_index")).then(0.7)
         .when(c("condition").is_not_null()).then(0.85).when(has_text).then(0.4),
-        design=design, design_source=design_src, design_span=design_span, design_confidence=design_conf,
+        design=design, design_span=design_span, design_confidence=design_conf,
         _groups_hint=groups_hint,
     )
     review = c("design").is_in(_REVIEWS).fill_null(False)
     single = c("design").is_in(_SINGLE).fill_null(False)
     case_report = (c("design") == "case_report").fill_null(False)
+    one_person = case_report & (c("_ss").is_null() | (c("_ss") > 3))
 
     # stage 2: counts and times, which depend on the design
     j = j.with_columns(
-        sample_size=pl.when(case_report & (c("_ss").is_null() | (c("_ss") > 3))).then(1.0).otherwise(c("_ss")).round(0).cast(pl.Int32),
-        sample_size_span=pl.when(case_report & (c("_ss").is_null() | (c("_ss") > 3))).then(c("design_span")).otherwise(c("_ss_span")),
-        sample_size_source=pl.when(c("_ss").is_not_null() | case_report).then(pl.coalesce(c("_ss_src"), pl.lit("abstract"))),
+        sample_size=pl.when(one_person).then(1.0).otherwise(c("_ss")).round(0).cast(pl.Int32),
+        sample_size_span=pl.when(one_person).then(c("design_span")).otherwise(c("_ss_span")),
         sample_size_confidence=pl.when(case_report & c("_ss").is_null()).then(0.7).otherwise(c("_ss_conf")),
         n_studies=pl.when(review).then(c("_st")).round(0).cast(pl.Int32),
         n_studies_span=pl.when(review).then(c("_st_span")),
         groups=pl.when(review).then(None).when(single).then(1.0).otherwise(c("_grp")).round(0).cast(pl.Int32),
-        groups_span=pl.when(review | single).then(None).otherwise(c("_grp_span")),
+        # one arm because the design has one
+        groups_span=pl.when(review).then(None).when(single).then(c("design_span")).otherwise(c("_grp_span")),
         treatment_duration_weeks=pl.when(~review).then(c("_tx").round(3)),
         treatment_duration_weeks_span=pl.when(~review).then(c("_tx_span")),
         max_follow_up_weeks=pl.when(~review).then(c("_fu").round(3)),
         max_follow_up_weeks_span=pl.when(~review).then(c("_fu_span")),
         follow_up_points=pl.when(~review).then(c("_fu_points")).otherwise(pl.lit([], pl.List(pl.String))).fill_null([]),
-        muscles_source=pl.when(c("muscles").list.len() > 0).then(pl.lit("abstract")),
+        follow_up_points_span=pl.when(~review).then(c("_fu_points_span")),
         outcome_instruments=c("_instruments").fill_null([]),
+        outcome_instruments_span=c("_inst_span"),
         outcome_domains=c("_domains").fill_null([]),
+        # domains named in the text, else those the instruments imply
+        outcome_domains_span=pl.coalesce(c("_dom_span"), c("_inst_span")),
+        registration_span=c("_registration_span"),
     )
     # stage 3: comparator, adverse events, direction, certainty
-    comp, comp_span, comp_conf = comparator_expr(c("design"), c("groups"))
+    comp, comp_span, comp_conf = comparator_expr(c("design"), c("groups"), c("design_span"))
     ae, ae_span, ae_conf = adverse_expr()
     j = j.with_columns(comparator=comp, comparator_span=comp_span, comparator_confidence=comp_conf,
                        adverse_events=pl.when(c("abstract").is_not_null()).then(ae),
@@ -166,28 +170,20 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
                        direction_confidence=pl.when(has_text).then(dire_conf),
                        certainty=cert, certainty_span=cert_span, certainty_confidence=cert_conf)
 
-    # sources, spans and confidences not set above
-    defaults: dict[str, pl.Expr] = {}
+    # sources and spans: a known value's source is where its span was read from; a value read from no
+    # span (a fallback such as "other", "not_mentioned" or "unclear") names the text it was judged on
+    final: dict[str, pl.Expr] = {}
     names = set(j.collect_schema().names())
     for f in FIELDS:
         value = c(f)
         known = value.list.len() > 0 if f in LIST_FIELDS else value.is_not_null()
-        if f"{f}_source" not in names:
-            defaults[f"{f}_source"] = pl.when(known).then(text_src)
-        if f"{f}_span" not in names:
-            defaults[f"{f}_span"] = pl.lit(None, pl.String)
+        span = pl.when(known).then(c(f"{f}_span") if f"{f}_span" in names else pl.lit(None, pl.String))
+        final[f"{f}_source"] = pl.when(known).then(pl.coalesce(span_source(span), text_src))
+        final[f"{f}_span"] = span_text(span)
         if f"{f}_confidence" not in names:
-            defaults[f"{f}_confidence"] = pl.when(known).then(pl.lit(0.6))
-    defaults["relevant_span"] = pl.coalesce(c("_dn_span"), c("condition_span"))
-    defaults["relevant_source"] = pl.when(has_text).then(pl.coalesce(c("_dn_src"), text_src))
-    defaults["relevant_confidence"] = pl.when(has_text).then(pl.when(c("relevant")).then(0.85).otherwise(0.8))
-    defaults["intervention_span"] = c("_dn_span")
-    defaults["outcome_instruments_span"] = c("_inst_span")
-    defaults["outcome_instruments_source"] = pl.when(c("outcome_instruments").list.len() > 0).then(c("_inst_src"))
-    defaults["outcome_domains_span"] = c("_dom_span")
-    j = j.with_columns(**defaults)
-    j = j.with_columns(**{f"{f}_source": pl.when(c(f).is_not_null() & ((c(f).list.len() > 0) if f in LIST_FIELDS else pl.lit(True)))
-                          .then(c(f"{f}_source")) for f in FIELDS if f not in ("relevant",)})
+            final[f"{f}_confidence"] = pl.when(known).then(pl.lit(0.6))
+    final["relevant_confidence"] = pl.when(has_text).then(pl.when(c("relevant")).then(0.85).otherwise(0.8))
+    j = j.with_columns(**final)
     out = j.sort("_r").select(
         c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
         *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])

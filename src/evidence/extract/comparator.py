@@ -61,8 +61,9 @@ def aggregations() -> list[pl.Expr]:
             *[pl.col("s").filter(pl.col(k)).first().alias(f"{k}_span") for k in _KINDS]]
 
 
-def comparator_expr(design: pl.Expr, groups: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(comparator, span, confidence); null for reviews, ``none`` for single-group designs."""
+def comparator_expr(design: pl.Expr, groups: pl.Expr, design_span: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(comparator, span, confidence); null for reviews, ``none`` for single-group designs (the span
+    is then the design's)."""
     c = pl.col
     kinds = (c("_c_sham").cast(pl.Int32) + c("_c_placebo").cast(pl.Int32) + c("_c_none").cast(pl.Int32)
              + c("_c_active").cast(pl.Int32))
@@ -77,7 +78,8 @@ def comparator_expr(design: pl.Expr, groups: pl.Expr) -> tuple[pl.Expr, pl.Expr,
              .when(c("_c_none")).then(pl.lit("no_treatment"))
              .when(c("_c_coint")).then(pl.lit("cointervention_only"))
              .when(c("_c_active") | c("_c_compare")).then(pl.lit("active_other")))
-    span = (pl.when(value == "sham").then(c("_c_sham_span"))
+    span = (pl.when(value == "none").then(design_span)
+            .when(value == "sham").then(c("_c_sham_span"))
             .when(value == "placebo").then(c("_c_placebo_span"))
             .when(value == "no_treatment").then(c("_c_none_span"))
             .when(value == "cointervention_only").then(c("_c_coint_span"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import cue_stages
+from .text import TAGS, cue_stages, tagged
 
 PROTOCOL = (r"(?i)(?-u:\b)(?:study|trial|review) protocol(?-u:\b)|(?-u:\b)protocol (?:for|of) an? (?:\w+\s+){0,4}(?:trial|study|review)"
             r"|(?-u:\b)this protocol(?-u:\b)|:\s*(?:a\s+)?protocol(?-u:\b)|protocol$")
@@ -23,14 +23,14 @@ CASE_REPORT = r"(?i)(?-u:\b)case (?:report|study|presentation)(?-u:\b)|(?-u:\b)a
 CASE_SERIES = r"(?i)(?-u:\b)case series(?-u:\b)|(?-u:\b)case-series(?-u:\b)"
 CROSSOVER = r"(?i)cross-?over"
 PILOT = r"(?i)(?-u:\b)pilot(?-u:\b)|(?-u:\b)feasibility(?-u:\b)"
-NONRANDOM = r"(?i)non-?randomi[sz]ed|quasi-?(?:experimental|randomi)|not randomi[sz]ed|without randomi"
+NONRANDOM = r"(?i)non-?randomi[sz]ed|quasi[\s-]?(?:experimental|randomi)|not randomi[sz]ed|without randomi"
 RANDOM = (r"(?i)(?-u:\b)randomi[sz]ed(?-u:\b)|(?-u:\b)randomly(?-u:\b)|(?-u:\b)randomi[sz]ation(?-u:\b)|(?-u:\b)randomi[sz]ed[- ]controlled|(?-u:\b)rct(?-u:\b)")
 FUTURE_WORDS = r"(?i)future (?:studies|research|trials)|further (?:studies|research|trials|investigation)|should be|(?:is|are) (?:needed|required|warranted)|recommend"
 COHORT = r"(?i)(?-u:\b)cohort(?-u:\b)|(?-u:\b)prospective(?:ly)? (?:observational|follow)|(?-u:\b)retrospective(?-u:\b)"
 CROSS_SECTIONAL = r"(?i)cross-?sectional|(?-u:\b)survey(?-u:\b)"
 CADAVER = r"(?i)cadaver|cadaveric|embalmed"
 PREPOST = (r"(?i)pre-?test[\s-]*post-?test|pre[\s-]*post|before[\s-]and[\s-]after|single[\s-]group|(?:one|1)[\s-]group"
-           r"|single[\s-]arm|quasi-?experimental")
+           r"|single[\s-]arm|quasi[\s-]?experimental")
 CONTROLLED = (r"(?i)(?-u:\b)(?:two|three|four|2|3|4) (?:\w+\s+)?(?:groups|arms)(?-u:\b)|(?-u:\b)control group(?-u:\b)|(?-u:\b)comparison group(?-u:\b)"
               r"|(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?(?-u:\b)|(?-u:\b)compared (?:with|to)(?-u:\b)")
 
@@ -60,8 +60,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
 def aggregations() -> list[pl.Expr]:
     """The first sentence that showed each cue."""
     return [*[pl.col("s").filter(pl.col(f"_f_{k}")).first().alias(f"_sp_{k}") for k in [*_CUES, "rand"]],
-            pl.col("_f_future").any().alias("_future"),
-            pl.col("src").filter(pl.col("_f_protocol")).first().alias("_src_protocol")]
+            pl.col("_f_future").any().alias("_future")]
 
 
 def record_columns() -> dict[str, pl.Expr]:
@@ -80,55 +79,63 @@ def record_columns() -> dict[str, pl.Expr]:
     }
 
 
-def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """(design, source, span, confidence) from the joined design features.
+def _pt(name: str) -> pl.Expr:
+    """A publication type as the span of a design."""
+    return tagged(pl.lit(name), "publication_types")
+
+
+def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr, hint_spans: list[pl.Expr]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(design, span, confidence) from the joined design features; the source is the span's.
 
     ``sample_size`` separates case reports (1-3 people) from case series; ``groups_hint`` tells a
-    controlled from a single-group study when the text gives no design words.
+    controlled from a single-group study when the text gives no design words (``hint_spans``: the
+    sentences it came from, first found first). A span is the sentence that showed the cue, else the
+    publication type that did.
     """
     c = pl.col
     has = lambda name: c(name).is_not_null()  # noqa: E731
-    protocol = c("_pt_protocol") | has("_sp_protocol") & (c("_future") | (c("_src_protocol") == "title"))
+    when = lambda flag, name: pl.when(c(flag)).then(_pt(name))  # noqa: E731
+    protocol = c("_pt_protocol") | has("_sp_protocol") & (c("_future") | c("_sp_protocol").str.starts_with(TAGS["title"]))
     meta = c("_pt_meta") | has("_sp_meta")
     sr = c("_pt_sr") | has("_sp_sr")
     randomized = c("_pt_rct") | has("_sp_rand")
     case_any = has("_sp_case") | c("_pt_case") | has("_sp_series")
-    rules: list[tuple[pl.Expr, str, pl.Expr, pl.Expr, float]] = [
-        # (condition, design, source, span, confidence)
-        (protocol, "protocol", pl.when(c("_pt_protocol")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
-         c("_sp_protocol"), 0.85),
+    rules: list[tuple[pl.Expr, str, pl.Expr, float]] = [
+        # (condition, design, span, confidence)
+        (protocol, "protocol", pl.coalesce(c("_sp_protocol"), when("_pt_protocol", "Clinical Trial Protocol")), 0.85),
         (meta & (sr | c("_pt_review") | c("_sp_meta").str.contains(r"(?i)review|included|studies|trials")), "meta_analysis",
-         pl.when(c("_pt_meta")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")), c("_sp_meta"), 0.9),
-        (meta & ~randomized, "meta_analysis", pl.lit("abstract"), c("_sp_meta"), 0.7),
-        (sr, "systematic_review", pl.when(c("_pt_sr")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
-         c("_sp_sr"), 0.85),
-        (has("_sp_narr") | (c("_pt_review") & ~randomized & ~case_any), "narrative_review", pl.lit("abstract"), c("_sp_narr"), 0.6),
-        (has("_sp_cadaver"), "cadaveric", pl.lit("abstract"), c("_sp_cadaver"), 0.7),
-        (has("_sp_series") | (case_any & (sample_size >= 4)), "case_series", pl.lit("abstract"),
-         pl.coalesce(c("_sp_series"), c("_sp_case")), 0.8),
-        (case_any & ~randomized, "case_report", pl.when(c("_pt_case")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
-         c("_sp_case"), 0.8),
-        (randomized & has("_sp_cross"), "crossover_rct", pl.lit("abstract"), c("_sp_cross"), 0.8),
-        (randomized & has("_sp_pilot") & ~has("_sp_nonrand"), "pilot_rct", pl.lit("abstract"), c("_sp_pilot"), 0.8),
-        (has("_sp_nonrand") & (groups_hint >= 2), "non_randomized_controlled", pl.lit("abstract"), c("_sp_nonrand"), 0.75),
-        (randomized & ~has("_sp_nonrand"), "rct", pl.when(c("_pt_rct")).then(pl.lit("publication_types")).otherwise(pl.lit("abstract")),
-         pl.coalesce(c("_sp_rand"), pl.lit("Randomized Controlled Trial")), 0.85),
-        (has("_sp_nonrand") & (groups_hint == 1), "single_group_pre_post", pl.lit("abstract"), c("_sp_nonrand"), 0.7),
-        (c("_pt_cct") | has("_sp_nonrand"), "non_randomized_controlled", pl.lit("abstract"), c("_sp_nonrand"), 0.6),
-        (has("_sp_cohort") | c("_pt_obs"), "cohort", pl.lit("abstract"), c("_sp_cohort"), 0.7),
-        (has("_sp_xs"), "cross_sectional", pl.lit("abstract"), c("_sp_xs"), 0.6),
-        (has("_sp_prepost") | (groups_hint == 1), "single_group_pre_post", pl.lit("abstract"),
-         c("_sp_prepost"), 0.55),
-        ((groups_hint >= 2) & has("_sp_controlled"), "non_randomized_controlled", pl.lit("abstract"), c("_sp_controlled"), 0.5),
+         pl.coalesce(c("_sp_meta"), when("_pt_meta", "Meta-Analysis")), 0.9),
+        (meta & ~randomized, "meta_analysis", pl.coalesce(c("_sp_meta"), when("_pt_meta", "Meta-Analysis")), 0.7),
+        (sr, "systematic_review", pl.coalesce(c("_sp_sr"), when("_pt_sr", "Systematic Review")), 0.85),
+        (has("_sp_narr") | (c("_pt_review") & ~randomized & ~case_any), "narrative_review",
+         pl.coalesce(c("_sp_narr"), when("_pt_review", "Review")), 0.6),
+        (has("_sp_cadaver"), "cadaveric", c("_sp_cadaver"), 0.7),
+        (has("_sp_series") | (case_any & (sample_size >= 4)), "case_series",
+         pl.coalesce(c("_sp_series"), c("_sp_case"), when("_pt_case", "Case Reports")), 0.8),
+        (case_any & ~randomized, "case_report", pl.coalesce(c("_sp_case"), c("_sp_series"), when("_pt_case", "Case Reports")), 0.8),
+        (randomized & has("_sp_cross"), "crossover_rct", c("_sp_cross"), 0.8),
+        (randomized & has("_sp_pilot") & ~has("_sp_nonrand"), "pilot_rct", c("_sp_pilot"), 0.8),
+        (has("_sp_nonrand") & (groups_hint >= 2), "non_randomized_controlled", c("_sp_nonrand"), 0.75),
+        (randomized & ~has("_sp_nonrand"), "rct",
+         pl.coalesce(c("_sp_rand"), when("_pt_rct", "Randomized Controlled Trial")), 0.85),
+        (has("_sp_nonrand") & (groups_hint == 1), "single_group_pre_post", c("_sp_nonrand"), 0.7),
+        (c("_pt_cct") | has("_sp_nonrand"), "non_randomized_controlled",
+         pl.coalesce(c("_sp_nonrand"), pl.when(c("_pt_cct")).then(
+             pl.when(c("publication_types").list.contains("Controlled Clinical Trial"))
+             .then(_pt("Controlled Clinical Trial")).otherwise(_pt("Non-Randomized Controlled Trial")))), 0.6),
+        (has("_sp_cohort") | c("_pt_obs"), "cohort", pl.coalesce(c("_sp_cohort"), when("_pt_obs", "Observational Study")), 0.7),
+        (has("_sp_xs"), "cross_sectional", c("_sp_xs"), 0.6),
+        # one group by the absence of control words: only with a sentence that describes the people or the group
+        (has("_sp_prepost") | (groups_hint == 1) & pl.coalesce(*hint_spans).is_not_null(), "single_group_pre_post",
+         pl.coalesce(c("_sp_prepost"), *hint_spans), 0.55),
+        ((groups_hint >= 2) & has("_sp_controlled"), "non_randomized_controlled", c("_sp_controlled"), 0.5),
     ]
     design = pl.lit(None, pl.String)
-    source = pl.lit(None, pl.String)
     span = pl.lit(None, pl.String)
     conf = pl.lit(None, pl.Float64)
-    for cond, name, src, sp, cf in reversed(rules):
+    for cond, name, sp, cf in reversed(rules):
         cond = cond.fill_null(False)
         design = pl.when(cond).then(pl.lit(name)).otherwise(design)
-        source = pl.when(cond).then(src).otherwise(source)
         span = pl.when(cond).then(sp).otherwise(span)
         conf = pl.when(cond).then(pl.lit(cf)).otherwise(conf)
-    return design, source, span, conf
+    return design, span, conf

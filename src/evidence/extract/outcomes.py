@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import cue_stages
+from .text import ascii_classes, cue_stages
 
 # (canonical name, pattern). Order matters only for naming a match (first pattern that matches it wins).
 INSTRUMENTS: list[tuple[str, str]] = [
@@ -30,13 +30,16 @@ INSTRUMENTS: list[tuple[str, str]] = [
     ("PPT", r"pressure[\s-]pain[\s-]thresholds?|(?-u:\b)ppts?(?-u:\b)|algometr"),
     ("CPM", r"conditioned pain modulation|(?-u:\b)cpm(?-u:\b)"),
     ("ROM", r"(?-u:\b)rom(?-u:\b)|range of (?:motion|movement)|goniomet|(?:knee|joint) mobility|flexion (?:range|angle)"),
-    ("strength", r"(?:muscle|muscular|quadriceps|isometric|knee extensor|knee flexor|extensor and flexor muscle|grip|hip abductor) strength|dynamomet|manual muscle test|isometric (?:quadriceps )?torque|strength was|(?-u:\b)strength tests?(?-u:\b)"),
+    ("strength", r"(?:muscle|muscular|quadriceps|isometric|knee extensor|knee flexor|extensor and flexor muscle|grip|hip abductor) strength|dynamomet|manual muscle test|isometric (?:quadriceps )?torque|strength was|(?-u:\b)strength tests?(?-u:\b)"
+                 # strength named as an outcome in a list ("pain, strength and range of motion were evaluated"),
+                 # not "strength training" or "strength of evidence"
+                 r"|(?-u:\b)strength(?:,|\s+(?:and|or|were)(?-u:\b)|\s*\)|\s*$)"),
     ("EMG", r"(?-u:\b)emg(?-u:\b)|electromyograph"),
     ("ultrasound", r"ultrasonograph|sonograph|ultrasound (?:imaging|examination|assessment|measurement)|musculoskeletal ultrasound|(?-u:\b)ultrasound was used|(?-u:\b)ultrasound (?:features|findings)|elastograph"),
     ("SF-36", r"(?-u:\b)sf-?36(?-u:\b)|short[\s-]form[\s-]*(?:health survey[\s-]*)?\(?36|short[\s-]form[\s-]36"),
     ("SF-12", r"(?-u:\b)sf-?12(?-u:\b)|short[\s-]form[\s-]*12"),
     ("EQ-5D", r"eq-?5d|euroqol"),
-    ("TSK", r"(?-u:\b)tsk(?-u:\b)|tampa scale"),
+    ("TSK", r"(?-u:\b)tsk(?-u:\b)|tampa scale|scale (?:of|for) kinesiophobia"),
     ("PCS", r"(?-u:\b)pcs(?-u:\b)|pain catastrophi[sz]ing scale"),
     ("GROC", r"(?-u:\b)groc(?-u:\b)|global rating of change|global perceived effect"),
     ("PSFS", r"(?-u:\b)psfs(?-u:\b)|patient[\s-]specific functional scale"),
@@ -53,7 +56,7 @@ INSTRUMENTS: list[tuple[str, str]] = [
     ("muscle thickness", r"muscle (?:percent )?thickness"),
 ]
 _OTHER_INSTRUMENTS = {"GROC", "ultrasound", "EMG", "muscle thickness", "MyotonPRO", "myotonometry"}
-_ALL = "(?i)(" + "|".join(f"(?:{p})" for _, p in INSTRUMENTS) + ")"
+_ALL = "(?i)(" + ascii_classes("|".join(f"(?:{p})" for _, p in INSTRUMENTS)) + ")"
 # A named instrument's own abbreviation: "Single-Leg decline Squat test (SLDS)".
 _ABBREV = r"(?:test|scale|index|questionnaire|score|inventory|battery)\s*\(([A-Z][A-Za-z0-9-]{1,9})\)"
 
@@ -77,7 +80,7 @@ _PURPOSE = r"aim|objective|purpose|to (?:compare|evaluate|investigate|determine|
 
 # one pattern with a named group per instrument: a match is named by the first group that takes it
 # whole, in a single regex pass (a chain of 40 patterns compiled on every call was the slow part)
-_NAMED = "^(?:" + "|".join(f"(?<i{k}>{pat})" for k, (_, pat) in enumerate(INSTRUMENTS)) + ")$"
+_NAMED = ascii_classes("^(?:" + "|".join(f"(?<i{k}>{pat})" for k, (_, pat) in enumerate(INSTRUMENTS)) + ")$")
 
 
 def _name(match: pl.Expr) -> pl.Expr:
@@ -105,7 +108,7 @@ def instruments(per_record: pl.LazyFrame) -> pl.LazyFrame:
             .group_by("_r").agg(m.unique(maintain_order=True).alias("_instruments")))
 
 
-_GUIDED = r"(?i)ultrasound[\s-]*guided|ultra-?sound[\s-]guidance|therapeutic ultrasound|(?-u:\b)US-guided"
+_GUIDED = ascii_classes(r"(?i)ultrasound[\s-]*guided|ultra-?sound[\s-]guidance|therapeutic ultrasound|(?-u:\b)US-guided")
 _IMPLIED: list[tuple[str, list[str]]] = [
     ("other", sorted(_OTHER_INSTRUMENTS)), ("pain", ["VAS", "NPRS"]), ("pressure_pain_threshold", ["PPT"]),
     ("range_of_motion", ["ROM"]), ("strength", ["strength"]), ("quality_of_life", ["SF-36", "SF-12", "EQ-5D"]),
@@ -147,7 +150,6 @@ def aggregations() -> list[pl.Expr]:
         pl.col("_o_abbr").list.explode(**every).drop_nulls().alias("_o_found_abbr"),
         *[pl.col(f"_od_{name}").any().alias(f"_od_{name}") for name, _ in DOMAINS],
         pl.col("s").filter(has_n).first().alias("_inst_span"),
-        pl.col("src").filter(has_n).first().alias("_inst_src"),
         pl.col("s").filter(has_d).first().alias("_dom_span"),
     ]
 

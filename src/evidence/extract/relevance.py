@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import bare, cue_stages
+from .text import ascii_classes, bare, cue_stages, tagged
 
 # Dry needling and its named forms (intramuscular stimulation, TrP-DN, PIEDN ...).
 DRY_NEEDLING = (r"(?i)(?-u:\b)dry[\s-]*need(?:l)?(?:ing|ed|e)(?-u:\b)|(?-u:\b)intramuscular (?:electrical )?stimulation(?-u:\b)"
@@ -77,7 +77,8 @@ def condition_expr(text: pl.Expr) -> pl.Expr:
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: the condition named, a dry-needling mention, the muscles of a needling sentence."""
-    cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT}
+    cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT,
+                                                     "_tech": _TECHNIQUE}
     hit, flags = cue_stages("l", cues, "_k_")
     k = pl.col
     cond = pl.lit(None, pl.String)
@@ -88,10 +89,11 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     # A background sentence ("knee OA is common ...") counts less than the title and the aims.
     rank = (pl.when(pl.col("src") == "title").then(0)
             .when(pl.col("kind") == "background").then(2).otherwise(1))
-    final = {"cond": cond, "_dn_s": pl.col("l").str.contains(bare(DRY_NEEDLING)),
+    # (patterns on ``l``: ASCII classes, see ``text.ascii_classes``)
+    final = {"cond": cond, "_dn_s": pl.col("l").str.contains(ascii_classes(bare(DRY_NEEDLING))),
              "_mus": pl.when(k("_k__needle")).then(pl.col("l")).str.replace_all(_PLURAL, "${1}")
              .str.replace_all(r"(?-u:\b)quadricep(?-u:\b)", "quadriceps").str.extract_all(_MUSCLE_RE),
-             "_rank": rank}
+             "_rank": rank, "_tech": pl.when(k("_k__tech")).then(pl.col("l")).str.extract(ascii_classes(_TECHNIQUE), 1)}
     return [hit, flags, final]
 
 
@@ -104,39 +106,40 @@ def aggregations() -> list[pl.Expr]:
     has = pl.col("cond").is_not_null()
     return [
         _ranked_first(pl.col("cond"), has).alias("condition"),
-        _ranked_first(pl.col("src"), has).alias("condition_source"),
         _ranked_first(pl.col("s"), has).alias("condition_span"),
         _ranked_first(pl.col("s"), pl.col("_dn_s")).alias("_dn_span"),
-        _ranked_first(pl.col("src"), pl.col("_dn_s")).alias("_dn_src"),
+        # the technique named first in the text (the title first)
+        pl.col("_tech").drop_nulls().first().alias("intervention"),
+        pl.col("s").filter(pl.col("_tech").is_not_null()).first().alias("intervention_span"),
         pl.col("_mus").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().alias("_muscles"),
         _ranked_first(pl.col("s"), pl.col("_mus").list.len() > 0).alias("muscles_span"),
     ]
 
 
 def record_columns() -> dict[str, pl.Expr]:
-    """Per record, over title and abstract: dry-needling and exclusion cues, the needling technique."""
-    doc = pl.concat_str([pl.col("title").fill_null(""), pl.col("abstract").fill_null("")], separator=" ")
+    """Per record, over title and abstract (separate texts: no cue runs from one into the other) and
+    the index terms: dry-needling and exclusion cues."""
     title = pl.col("title").fill_null("")
-    low = doc.str.to_lowercase()
+    abstract = pl.col("abstract").fill_null("")
+    either = lambda pat: title.str.contains(pat) | abstract.str.contains(pat)  # noqa: E731
+    count = lambda pat: title.str.count_matches(pat) + abstract.str.count_matches(pat)  # noqa: E731
     # PubMed's index terms name the technique and the condition when a short abstract does not
     mesh = pl.col("mesh_terms").fill_null([]).list.join("; ")
     kw = pl.col("keywords").fill_null([]).list.join("; ")
     return {
-        "_dn": doc.str.contains(DRY_NEEDLING) | mesh.str.contains(DRY_NEEDLING) | kw.str.contains(DRY_NEEDLING),
-        "_dn_index": pl.when(mesh.str.contains(DRY_NEEDLING)).then(pl.lit("mesh_terms"))
-        .when(kw.str.contains(DRY_NEEDLING)).then(pl.lit("keywords")),
+        "_dn": either(DRY_NEEDLING) | mesh.str.contains(DRY_NEEDLING) | kw.str.contains(DRY_NEEDLING),
+        # the index field that names the technique, as a span of it
+        "_dn_index": pl.when(mesh.str.contains(DRY_NEEDLING)).then(tagged(mesh, "mesh_terms"))
+        .when(kw.str.contains(DRY_NEEDLING)).then(tagged(kw, "keywords")),
         "_cond_mesh": condition_expr(mesh.str.to_lowercase()),
         "_cond_kw": condition_expr(kw.str.to_lowercase()),
         "_dn_title": title.str.contains(DRY_NEEDLING),
-        "_dn_n": doc.str.count_matches(DRY_NEEDLING),
+        "_dn_n": count(DRY_NEEDLING),
         "_acu_title": title.str.contains(ACUPUNCTURE),
-        "_acu_n": doc.str.count_matches(ACUPUNCTURE),
-        "_healthy": doc.str.contains(HEALTHY),
-        "_inject": doc.str.contains(INJECTION_COMBINED),
+        "_acu_n": count(ACUPUNCTURE),
+        "_healthy": either(HEALTHY),
+        "_inject": either(INJECTION_COMBINED),
         "_pe_title": title.str.contains(ELECTROLYSIS),
-        "intervention": low.str.extract(_TECHNIQUE, 1),
-        "intervention_source": pl.when(title.str.to_lowercase().str.contains(_TECHNIQUE)).then(pl.lit("title"))
-        .when(low.str.contains(_TECHNIQUE)).then(pl.lit("abstract")),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import INT
+from .text import INT, ascii_classes
 
 _AE = (r"adverse (?:events?|effects?|reactions?|outcomes?)|side[\s-]?effects?|complications?|(?-u:\b)harms?(?-u:\b)"
        r"|undesirable effects?|unwanted effects?")
@@ -54,6 +54,10 @@ _CONCLUDING = (r"in conclusion|we conclude|these (?:findings|results|data) (?:su
                r"|findings suggest|evidence (?:suggests|showed|shows|supports)|(?-u:\b)this review(?-u:\b)")
 _PARTS = ("c", "r", "l")
 _NO_HARM = r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)"
+# every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
+(AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL, _CLAUSE, _CERTAINTY, _CONCLUDING,
+ _NO_HARM) = map(ascii_classes, (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL,
+                                 _CLAUSE, _CERTAINTY, _CONCLUDING, _NO_HARM))
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
@@ -65,7 +69,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     kind = pl.col("kind")
     is_abs = pl.col("src") == "abstract"
     conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(_CONCLUDING)
-    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p\s*[<=>≤]|significant|improv|differen|compared")
+    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared")
     first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like, "_x_l": is_abs & pl.col("last"),
              "_x_ae": l.str.contains(AE_ANY) & (kind != "background"),
              "_x_ev": pl.when(l.str.contains("evidence", literal=True)).then(l)}
@@ -80,7 +84,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         "_f_ae_some": (lae.str.contains(AE_SOME) & ~lae.str.contains(_NO_HARM)).fill_null(False),
         "_f_ae_none": lae.str.contains(AE_NONE).fill_null(False),
         "_f_ae_other": (~lae.str.contains(_AE_PLAN)).fill_null(False),
-        "_cert_v": pl.coalesce(cert.struct.field("1"), cert.struct.field("2")).str.replace(r"[\s-]+", "_"),
+        "_cert_v": pl.coalesce(cert.struct.field("1"), cert.struct.field("2")).str.replace(r"[[:space:]-]+", "_"),
         "_x_cert_ok": ~c("_x_ev").str.contains(r"evidence (?:is|are) (?:needed|required|lacking)|high-quality (?:studies|trials|rcts|research)"),
         "_kind_res": kind.is_in(["results", "conclusion"]), "_is_abs": is_abs,
     }
@@ -149,7 +153,10 @@ def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> tupl
              .when(~c("_has_abstract").fill_null(False)).then(pl.lit(None, pl.String))
              .when(combined.is_null() & (adverse == "reported")).then(pl.lit("not_applicable"))
              .otherwise(combined.fill_null(pl.lit("unclear"))))
-    span = (pl.when(value == "not_applicable").then(None)
+    # not applicable: the span is that of the fact it follows from (protocol, not relevant, harm only)
+    span = (pl.when(value == "not_applicable").then(
+        pl.when(~relevant).then(c("relevant_span")).when(design == "protocol").then(c("design_span"))
+        .otherwise(c("adverse_events_span")))
             .when(conc.is_not_null()).then(c("_d_c_span"))
             .when(res.is_not_null()).then(c("_d_r_span"))
             .when(last.is_not_null()).then(c("_d_l_span")))

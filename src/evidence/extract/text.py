@@ -5,7 +5,57 @@ Everything here builds polars expressions or lazy frames; nothing loops over rec
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
+
+_ASCII_CLASS = {"d": ("0-9", "[0-9]"), "s": ("[:space:]", "[[:space:]]"), "w": ("[:word:]", "[[:word:]]")}
+
+
+@lru_cache(maxsize=1024)
+def ascii_classes(pattern: str) -> str:
+    """``pattern`` with its ``\\d``, ``\\s`` and ``\\w`` as ASCII classes (``[0-9]``, ``[[:space:]]``,
+    ``[[:word:]]``), inside character classes too.
+
+    For text that ``lower`` produced (ASCII whitespace only) this matches the same except on
+    non-ASCII digits and letters, and the regex engine runs up to 2.5 times faster: Unicode classes
+    make larger automata, especially under counted repetition (``(?:\\w+\\s+){0,3}``).
+    """
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if nxt in _ASCII_CLASS:
+                out.append(_ASCII_CLASS[nxt][0 if in_class else 1])
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if not in_class and ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            # a ']' right after '[' or '[^' is a literal
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":
+                out.append("]")
+                i += 1
+            continue
+        if in_class and ch == "[" and pattern.startswith("[:", i):
+            end = pattern.index(":]", i) + 2
+            out.append(pattern[i:end])
+            i = end
+            continue
+        if in_class and ch == "]":
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
 
 _UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -65,20 +115,24 @@ DIGIT_FORMS = _digit_forms()
 _WORD_TO_DIGIT = {f"{lft}{w}{rgt}": f"{lft}{d}{rgt}"
                   for w, d in sorted(DIGIT_FORMS.items(), key=lambda kv: -len(kv[0]))
                   for lft in _LEFT for rgt in _RIGHT}
+# Unicode white space: ``l`` has ASCII spaces only
+_SPACES = {ch: " " for ch in "\x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"}
 
 #: a cardinal or ordinal number in a sentence whose number words were turned into digits (see ``lower``)
-NUM = r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+(?:\.\d+)?(?:st|nd|rd|th)?)"
+NUM = ascii_classes(r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+(?:\.\d+)?(?:st|nd|rd|th)?)")
 #: an integer cardinal only (no decimals, no ordinals): counts of people and studies
-INT = r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+)"
+INT = ascii_classes(r"(?:\d{1,3}(?:,\d{3})+(?-u:\b)|\d+)")
 
 
 def lower(text: pl.Expr) -> pl.Expr:
-    """``text`` in lower case with its number words as digits ("Forty-two" -> "42", "fourth" -> "4th").
+    """``text`` in lower case with its number words as digits ("Forty-two" -> "42", "fourth" -> "4th")
+    and its Unicode white space as plain spaces, so that patterns on it can use ASCII classes
+    (``ascii_classes``).
 
     The rules then need only ``\\d+`` for a number: a regex alternation of some 250 number words made
     every pattern that holds a number slow to compile and to run. One Aho-Corasick pass does it.
     """
-    padded = pl.concat_str(pl.lit(" "), text.str.to_lowercase(), pl.lit(" "))
+    padded = pl.concat_str(pl.lit(" "), text.str.to_lowercase().str.replace_many(_SPACES), pl.lit(" "))
     return padded.str.replace_many(_WORD_TO_DIGIT, leftmost=True).str.slice(1).str.head(-1)
 
 
@@ -97,6 +151,28 @@ _REGISTRATION = r"(REGISTRATION|REGISTRY|TRIAL NUMBER)"
 
 _SPLIT = "\x1e"
 
+# Where a span comes from travels with it: every span is built as one tag character followed by the
+# text, so the source of a fact is always the field its span was read from (``span_source``), however
+# many rules and coalesces the span went through. Control characters never occur in PubMed text.
+SOURCES = ("title", "abstract", "publication_types", "mesh_terms", "keywords", "databanks")
+TAGS = {name: chr(1 + k) for k, name in enumerate(SOURCES)}
+
+
+def tagged(text: pl.Expr, source: str) -> pl.Expr:
+    """``text`` as a span of ``source`` (see ``span_source`` and ``span_text``)."""
+    return pl.concat_str(pl.lit(TAGS[source]), text)
+
+
+def span_source(span: pl.Expr) -> pl.Expr:
+    """The field a tagged span was read from (null for a null span)."""
+    return span.str.head(1).replace_strict({tag: name for name, tag in TAGS.items()}, default=None,
+                                           return_dtype=pl.String)
+
+
+def span_text(span: pl.Expr) -> pl.Expr:
+    """The text of a tagged span, without its tag."""
+    return span.str.slice(1)
+
 
 def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
     """One row per sentence of title and abstract.
@@ -104,9 +180,11 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
     Columns: ``_r`` (row of the input), ``_i`` (order within the record; the title is -1),
     ``src`` ("title"/"abstract"), ``label`` (section label, upper case, "" when none),
     ``kind`` (title/background/methods/results/conclusion/registration/other),
-    ``last`` (the abstract's last sentence), ``_first`` (the abstract's first), ``s`` (the sentence)
-    and ``l`` (it in lower case, number words as digits: see ``lower``). Rows of one record keep
-    the order of the text, which every "first sentence that ..." aggregation relies on.
+    ``last`` (the abstract's last sentence), ``_first`` (the abstract's first), ``s`` (the sentence,
+    tagged with its source: see ``tagged``; rules aggregate it as the span of a fact) and ``l`` (it in
+    lower case, number words as digits: see ``lower``). Title and abstract are separate texts: no
+    sentence runs from one into the other. Rows of one record keep the order of the text, which
+    every "first sentence that ..." aggregation relies on.
     """
     title = base.select(
         "_r", pl.lit(-1, pl.Int32).alias("_sec"), pl.lit("title").alias("src"), pl.lit("").alias("label"),
@@ -141,7 +219,9 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
             .otherwise(kind))
     is_abs = pl.col("src") == "abstract"
     out = split.with_columns(pl.int_range(pl.len()).over("_r").cast(pl.Int32).alias("_i"), kind.alias("kind"),
-                             lower(pl.col("s")).alias("l"))
+                             lower(pl.col("s")).alias("l"),
+                             pl.concat_str(pl.when(pl.col("src") == "title").then(pl.lit(TAGS["title"]))
+                                           .otherwise(pl.lit(TAGS["abstract"])), pl.col("s")).alias("s"))
     return out.with_columns(
         (pl.col("_i") == pl.col("_i").max().over("_r")).alias("last"),
         (is_abs & (pl.col("_i") == pl.col("_i").filter(is_abs).min().over("_r"))).alias("_first"),
@@ -153,12 +233,13 @@ def bare(pattern: str) -> str:
 
 
 def cue_stages(col: str, cues: dict[str, str], prefix: str) -> list[dict[str, pl.Expr]]:
-    """Flags ``{prefix}{name}``: does ``col`` (lower case) match each cue pattern (its ``(?i)`` dropped)?
+    """Flags ``{prefix}{name}``: does ``col`` (from ``lower``) match each cue pattern (its ``(?i)`` dropped)?
 
     Most sentences match none of a module's cues, so one scan with the union of the patterns picks
     the sentences worth reading, and each pattern then runs on those only (the others are null).
     """
-    union = "|".join(f"(?:{bare(p)})" for p in cues.values())
+    union = ascii_classes("|".join(f"(?:{bare(p)})" for p in cues.values()))
     hit = f"{prefix}_hit"
     return [{hit: pl.when(pl.col(col).str.contains(union)).then(pl.col(col))},
-            {f"{prefix}{name}": pl.col(hit).str.contains(bare(p)).fill_null(False) for name, p in cues.items()}]
+            {f"{prefix}{name}": pl.col(hit).str.contains(ascii_classes(bare(p))).fill_null(False) for name, p in cues.items()}]
+

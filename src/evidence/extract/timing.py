@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import NUM
+from .text import NUM, ascii_classes
 
 _UNIT = r"(?<unit>hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?|minutes?|mins?)"
 _LIST = rf"(?<nums>(?:{NUM}(?:\s*(?:-|–|,|/|&|(?-u:\b)and(?-u:\b)|(?-u:\b)or(?-u:\b)|(?-u:\b)to(?-u:\b))\s*)+)*{NUM})"
@@ -27,7 +27,9 @@ MENTION = (rf"{_PREFIX}(?<core>{_LIST}[\s-]*{_UNIT})(?-u:\b)(?<suf>[^.;,\d]{{0,4
            rf"|(?-u:\b)(?:at |in |on |by |until )?(?<core2>(?<unit2>weeks?|months?|days?)\s+"
            rf"(?<nums2>{NUM}(?:\s*(?:,|and|&)\s*{NUM})*))(?-u:\b)(?<suf2>[^.;,\d]{{0,40}})")
 
+# weeks per unit (corpus convention: 1 month = 4.345 weeks, but 3, 6 and 12 months = 13, 26 and 52)
 _FACTOR = {"h": 1 / 168, "d": 1 / 7, "w": 1.0, "m": 4.345, "y": 52.0, "mi": 1 / 10080}
+_QUARTER = 13.0  # weeks in 3 months
 _ASSESS = (r"follow|assess|measur|evaluat|record|collect|examin|re-?test|post-?test|score|outcome|baseline"
            r"|post-?(?:treatment|intervention)|stable|maintain|sustain|persist|later|after|improv|reduc|decreas"
            r"|significant|effect|differen|were taken")
@@ -48,6 +50,16 @@ _WORD_FREQ = {"once": 1, "twice": 2, "thrice": 3}
 _POINT_TAIL = (r"^[\s-]*(?:of\s+)?(?:follow[\s-]?ups?|post[\s-]?(?:treatment|intervention)|after (?:the )?(?:last|final|end of|completion of)"
                r"(?: the)?(?: \w+)?(?: sessions?)?)")
 _ABSTRACT = pl.col("src") == "abstract"
+# every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
+(MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL) = map(
+    ascii_classes, (MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL))
+
+
+def weeks(n: pl.Expr, unit: pl.Expr) -> pl.Expr:
+    """``n`` ``unit``s in weeks: whole quarters of months count 13 weeks each (3 months = 13,
+    6 = 26, 9 = 39, 12 = 52, 24 = 104), other months 4.345 weeks."""
+    quarters = unit.str.to_lowercase().str.starts_with("mo") & ((n % 3) == 0)
+    return pl.when(quarters).then(n / 3 * _QUARTER).otherwise(n * _factor(unit))
 
 
 def _factor(unit: pl.Expr) -> pl.Expr:
@@ -65,7 +77,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     l = pl.col("l")
     freq = pl.when(_ABSTRACT & l.str.contains("sessions", literal=True)).then(l).str.extract_groups(_FREQ)
     per_week = (freq.struct.field("1").replace_strict(_WORD_FREQ, default=None, return_dtype=pl.Float64)
-                .fill_null(freq.struct.field("1").str.extract(r"(\d+)").cast(pl.Float64)))
+                .fill_null(freq.struct.field("1").str.extract(r"([0-9]+)").cast(pl.Float64)))
     n_sess = freq.struct.field("2").cast(pl.Float64, strict=False)
     return [{"_sw": n_sess / per_week,
              "_single": _ABSTRACT & l.str.contains(_SINGLE),
@@ -90,7 +102,7 @@ def _first_largest(value: pl.Expr, weeks: pl.Expr, mask: pl.Expr) -> pl.Expr:
 def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
     """Per record: treatment length and follow-up candidates from every time expression (one row each)."""
     l = pl.col("l")
-    cand = sents.filter(_ABSTRACT & l.str.contains(r"\d")).select("_r", "s", "l", "kind")
+    cand = sents.filter(_ABSTRACT & l.str.contains(r"[0-9]")).select("_r", "s", "l", "kind")
     m = (cand.with_columns(m=l.str.extract_all(MENTION)).explode("m").filter(pl.col("m").is_not_null())
          .with_columns(g=pl.col("m").str.extract_groups(MENTION)))
     g = pl.col("g").struct.field
@@ -103,7 +115,7 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
         pl.coalesce(g("core"), g("core2")).alias("core"))
     # the largest number of each mention ("1, 3, and 7 days" -> 7)
     # (list casts, not list.eval: an expression evaluated per list is slow on many short lists)
-    n = (pl.col("nums").str.replace_all(r"(\d),(\d{3})", "${1}${2}").str.extract_all(r"\d+(?:\.\d+)?")
+    n = (pl.col("nums").str.replace_all(r"([0-9]),([0-9]{3})", "${1}${2}").str.extract_all(r"[0-9]+(?:\.[0-9]+)?")
          .cast(pl.List(pl.Float64)).list.max())
     suffix, prefix = pl.col("suffix"), pl.col("prefix")
     lasting = l.str.contains(r"stable|maintain|sustain|persist|remained|last(?:ed|ing)? for")
@@ -114,7 +126,7 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
                 | pl.col("unit").str.starts_with("y") & ~l.str.contains(r"follow|after|later|stable|maintain"))
     complaint = l.str.contains(r"experienc|suffer|symptom|complain|history|duration of|pain for|injur|diagnos")
     # "1 month after treatment" is a time point, not a treatment length
-    treat = (~excluded & ~suffix.str.contains(r"^\s*-?\s*(?:of\s+)?follow|^\s*(?:after|following|post)(?-u:\b)") & ~lasting & ~complaint
+    treat = (~excluded & ~suffix.str.contains(ascii_classes(r"^\s*-?\s*(?:of\s+)?follow|^\s*(?:after|following|post)(?-u:\b)")) & ~lasting & ~complaint
              & (prefix.is_in(["for", "over", "during", "lasted", "lasting", "up to"])
                 | (suffix.str.contains(_TREAT_SUFFIX) & ~prefix.is_in(["at", "after", "within", "on"]))))
     fu = (~excluded & ~treat & (pl.col("kind") != "background")
@@ -122,7 +134,7 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
     add = (suffix.str.contains(_AFTER_TREATMENT)
            & ~suffix.str.contains(r"after (?:the )?(?:first|initial|start|beginning|baseline)"))
     point = pl.concat_str(pl.col("core"), suffix.str.extract(_POINT_TAIL, 0).fill_null("")).str.strip_chars(" ,;-")
-    m = m.with_columns(w=n * _factor(pl.col("unit")), treat=treat, fu=fu, add=add, point=point)
+    m = m.with_columns(w=weeks(n, pl.col("unit")), treat=treat, fu=fu, add=add, point=point)
     w, s = pl.col("w"), pl.col("s")
     is_tx = pl.col("treat") & w.is_not_null()
     plain = pl.col("fu") & ~pl.col("add") & w.is_not_null()
@@ -132,7 +144,8 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
         w.filter(is_tx).max().alias("_tx_w"), _first_largest(s, w, is_tx).alias("_tx_span"),
         w.filter(plain).max().alias("_fu_plain"), _first_largest(s, w, plain).alias("_fu_plain_span"),
         w.filter(after).max().alias("_fu_after"), _first_largest(s, w, after).alias("_fu_after_span"),
-        pl.col("point").filter(pl.col("fu") & w.is_not_null()).unique(maintain_order=True).alias("_fu_points"))
+        pl.col("point").filter(pl.col("fu") & w.is_not_null()).unique(maintain_order=True).alias("_fu_points"),
+        s.filter(pl.col("fu") & w.is_not_null()).first().alias("_fu_points_span"))
 
 
 def finish() -> list[dict[str, pl.Expr]]:
