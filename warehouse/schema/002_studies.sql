@@ -125,7 +125,7 @@ COMMENT ON COLUMN studies.treatment_duration_weeks IS 'Length of the treatment i
 COMMENT ON COLUMN studies.treatment_duration_weeks_source IS 'Where treatment_duration_weeks came from: abstract, title, publication_types, databanks, mesh_terms or keywords';
 COMMENT ON COLUMN studies.treatment_duration_weeks_span IS 'The sentence or PubMed field treatment_duration_weeks was read from';
 COMMENT ON COLUMN studies.treatment_duration_weeks_confidence IS 'Confidence of treatment_duration_weeks, 0 to 1';
-COMMENT ON COLUMN studies.max_follow_up_weeks IS 'Longest time point after baseline, in weeks (1 month = 4.345 weeks)';
+COMMENT ON COLUMN studies.max_follow_up_weeks IS 'Longest time point after baseline, in weeks (3, 6, 12 months = 13, 26, 52 weeks; other months 4.345 weeks each)';
 COMMENT ON COLUMN studies.max_follow_up_weeks_source IS 'Where max_follow_up_weeks came from: abstract, title, publication_types, databanks, mesh_terms or keywords';
 COMMENT ON COLUMN studies.max_follow_up_weeks_span IS 'The sentence or PubMed field max_follow_up_weeks was read from';
 COMMENT ON COLUMN studies.max_follow_up_weeks_confidence IS 'Confidence of max_follow_up_weeks, 0 to 1';
