@@ -109,19 +109,27 @@ def cli_vs_biopython(n: int, tmp: Path) -> dict:
     work.mkdir(parents=True)
     exe = Path(PY).with_name("evidence")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "NCBI_"))}
-    t0 = time.perf_counter()
+    import resource
+
+    def children_cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    c0, t0 = children_cpu(), time.perf_counter()
     proc = subprocess.run([str(exe), "ingest", str(path), "--db", str(work / "evidence.duckdb"), "--quiet"],
                           capture_output=True, text=True, cwd=work, env=env)
-    cli = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cli, cli_cpu = time.perf_counter() - t0, children_cpu() - c0
+    c0, t0 = children_cpu(), time.perf_counter()
     bio = subprocess.run([PY, "-c", "import sys; from Bio import Entrez; "
                           "print(len(Entrez.read(open(sys.argv[1], 'rb'))['PubmedArticle']))", str(path)],
                          capture_output=True, text=True)
-    bio_s = time.perf_counter() - t0
+    bio_s, bio_cpu = time.perf_counter() - t0, children_cpu() - c0
     shutil.rmtree(work, ignore_errors=True)
-    return {"records": n, "cli_ingest_seconds": round(cli, 2), "cli_ok": proc.returncode == 0,
+    return {"records": n, "cli_ingest_seconds": round(cli, 2), "cli_cpu_seconds": round(cli_cpu, 2),
+            "cli_ok": proc.returncode == 0,
             "cli_error": proc.stderr.strip()[-300:] if proc.returncode else None,
-            "entrez_read_seconds": round(bio_s, 2), "entrez_read_ok": bio.returncode == 0,
+            "entrez_read_seconds": round(bio_s, 2), "entrez_read_cpu_seconds": round(bio_cpu, 2),
+            "entrez_read_ok": bio.returncode == 0,
             "ratio": round(cli / bio_s, 2), "met": proc.returncode == 0 and cli <= bio_s,
             "load_avg_1m": round(os.getloadavg()[0], 2)}
 
@@ -153,15 +161,16 @@ def _f(v: object, digits: int = 0) -> str:
 
 def markdown(r: dict) -> str:
     lines = [f"Run {r['started']} on {r['machine']} (load average at start {r['load_avg_start']}).", "",
-             "| records | stage | seconds (wall) | CPU s | records/s | peak RSS MB | RSS before MB |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
+             "| records | stage | seconds (wall) | CPU s | records/s | peak RSS MB | with workers MB | RSS before MB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for size in r["sizes"]:
         for stage, m in size["stages"].items():
             if "error" in m:
-                lines.append(f"| {size['records']:,} | {stage} | n/a: {m['error'][:90]} | | | | |")
+                lines.append(f"| {size['records']:,} | {stage} | n/a: {m['error'][:90]} | | | | | |")
                 continue
             lines.append(f"| {size['records']:,} | {stage} | {_f(m['seconds'], 2)} | {_f(m.get('cpu_seconds'), 2)} "
-                         f"| {_f(m['per_second'])} | {_f(m['peak_rss_mb'])} | {_f(m['baseline_rss_mb'])} |")
+                         f"| {_f(m['per_second'])} | {_f(m['peak_rss_mb'])} | {_f(m.get('tree_peak_rss_mb'))} "
+                         f"| {_f(m['baseline_rss_mb'])} |")
     lines += ["", "| records | parse+normalise+extract+load records/s | parse ÷ Entrez.read | parse ÷ Entrez.parse "
               "| parse (.gz) ÷ pubmed_parser (.gz) | ingest ÷ Entrez.read |", "|---:|---:|---:|---:|---:|---:|"]
     for size in r["sizes"]:
@@ -171,8 +180,10 @@ def markdown(r: dict) -> str:
                      f"| {_f(ra.get('parse_vs_pubmed_parser'), 2)}× | {_f(ra.get('ingest_vs_entrez_read'), 2)}× |")
     if r.get("cli"):
         c = r["cli"]
-        lines += ["", f"`evidence ingest` (CLI, new process) on {c['records']:,} records: {c['cli_ingest_seconds']} s; "
+        lines += ["", f"`evidence ingest` (CLI, new process) on {c['records']:,} records: {c['cli_ingest_seconds']} s "
+                  f"({c.get('cli_cpu_seconds')} CPU s with its workers); "
                   f"Entrez.read alone on the same file (new process): {c['entrez_read_seconds']} s "
+                  f"({c.get('entrez_read_cpu_seconds')} CPU s) "
                   f"(ratio {c['ratio']}; target ≤ 1: {'met' if c['met'] else 'not met'})."]
     if r.get("http"):
         lines += ["", "| records | backfill requests | bound ceil(N/200)+2 | esearch | efetch | within |",

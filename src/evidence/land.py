@@ -18,11 +18,16 @@ import hashlib
 import json
 import os
 import secrets
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 RAW_GLOB = "*/*.xml.gz"
+# gzip level of landed files: level 1 writes ~115 MB/s of PubMed XML on this machine, level 5 ~65
+# (a 100,000-record ingest is ~600 MB); the files are ~19% instead of ~15% of the XML.
+COMPRESSLEVEL = 1
+BLOCK = 4 << 20
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -48,12 +53,61 @@ def land(raw_dir: Path, run_id: str, batch: int, body: bytes, kind: str = "batch
     final = folder / name
     tmp = folder / f".{name}.tmp"
     with open(tmp, "wb") as fh:
-        with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=5, mtime=0) as gz:
+        with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=COMPRESSLEVEL, mtime=0) as gz:
             gz.write(body)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)
     return Landed(final, f"{run_id}/{name}", run_id, batch, len(body), hashlib.sha256(body).hexdigest())
+
+
+class UnreadableInput(ValueError):
+    """A local file given to ``land_file`` is empty or a damaged gzip file (the message says which)."""
+
+
+def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = "ingest") -> Landed:
+    """Land a local file without holding it in memory: a gzip file is checked (decompressed to
+    the end) and copied as it is, anything else is gzip-compressed while it is read. Raises
+    ``UnreadableInput`` for an empty file (nothing but whitespace) or a damaged gzip file."""
+    folder = raw_dir / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{kind}-{batch:04d}.xml.gz"
+    final = folder / name
+    tmp = folder / f".{name}.tmp"
+    digest, size, content = hashlib.sha256(), 0, False
+    try:
+        with open(source, "rb") as src, open(tmp, "wb") as fh:
+            is_gzip = src.read(2) == b"\x1f\x8b"
+            src.seek(0)
+            if is_gzip:
+                try:
+                    with gzip.GzipFile(fileobj=src, mode="rb") as gz:
+                        while block := gz.read(BLOCK):
+                            digest.update(block)
+                            size += len(block)
+                            content = content or bool(block.strip())
+                except (EOFError, OSError, zlib.error) as exc:
+                    raise UnreadableInput(f"the gzip file is damaged or cut short ({exc}); download it again") \
+                        from None
+                src.seek(0)
+                while block := src.read(BLOCK):
+                    fh.write(block)
+            else:
+                with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=COMPRESSLEVEL, mtime=0) as gz:
+                    while block := src.read(BLOCK):
+                        digest.update(block)
+                        size += len(block)
+                        content = content or bool(block.strip())
+                        gz.write(block)
+            if not content:
+                raise UnreadableInput("the file is empty; expected a PubMed XML export (PubmedArticleSet)")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Landed(final, f"{run_id}/{name}", run_id, batch, size, digest.hexdigest())
 
 
 def raw_files(raw_dir: Path) -> list[Path]:

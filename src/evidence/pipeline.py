@@ -17,6 +17,7 @@ import datetime as dt
 import errno
 import gzip
 import logging
+import os
 import re
 import time
 import zlib
@@ -30,7 +31,7 @@ import duckdb
 from . import land as landing
 from .errors import BadInputError, EvidenceError, WarehouseError
 from .normalise import frames as make_frames
-from .parse import Deletion, ParseStats, iter_records
+from .parse import Deletion, ParseStats, iter_records, paused_gc
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
 from .warehouse.db import run_sql
@@ -40,6 +41,9 @@ Progress = Callable[[str], None]
 StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
 LOAD_CHUNK = 5000  # records per load transaction: large enough to amortise SQL, small enough for memory
+WORKERS = 2  # worker processes that parse and extract while the run's process loads (0: never)
+POOL_CHUNK = 2000  # records per worker task (and load transaction) when loading with the workers
+POOL_MIN_BYTES = 4 << 20  # raw files (gzip) of at least this size are loaded with the workers (~4,000 records)
 _PMID_IN_BODY = re.compile(rb"<MedlineCitation[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
 
 
@@ -366,44 +370,106 @@ def _chunks(paths: Iterable[Path], stats: ParseStats, size: int) -> Iterator[tup
     records: list[dict] = []
     deletions: list[Deletion] = []
     done: list[Path] = []
-    for path in paths:
-        for rec in iter_records(path, stats):
-            if isinstance(rec, Deletion):
-                deletions.append(rec)
-            else:
-                records.append(rec)
-                if len(records) >= size:
-                    yield records, deletions, []
-                    records, deletions = [], []
-        done.append(path)
+    with paused_gc():  # a growing chunk of parsed records holds no cycles; see parse.paused_gc
+        for path in paths:
+            for rec in iter_records(path, stats):
+                if isinstance(rec, Deletion):
+                    deletions.append(rec)
+                else:
+                    records.append(rec)
+                    if len(records) >= size:
+                        yield records, deletions, []
+                        records, deletions = [], []
+            done.append(path)
     yield records, deletions, done
 
 
+def _pool_size(paths: list[Path]) -> int:
+    """Worker processes for a load: none (in process) for small loads or one CPU."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if WORKERS < 2 or cpus < 2:
+        return 0
+    size = 0
+    for p in paths:
+        try:
+            size += p.stat().st_size
+        except OSError:
+            return 0  # the in-process path reports the missing file as before
+    return WORKERS if size >= POOL_MIN_BYTES else 0
+
+
 def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None) -> LoadCounts:
-    """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``."""
-    from .extract import extract_studies
+    """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``.
+
+    Large loads (``POOL_MIN_BYTES`` of raw files or more) parse and extract in worker processes
+    (``evidence.workers``) while this process loads; the result is the same warehouse.
+    """
     total = LoadCounts(new_pmids=[])
     stats = ParseStats()
-    t0 = time.perf_counter()
-    seen = 0
-    for records, deletions, done in _chunks(paths, stats, LOAD_CHUNK):
-        if records:
-            frames = make_frames(records)
-            studies = extract_studies(frames["articles"])
-            total.add(load_frames(run.con, frames, studies, history_run_id or run.run_id))
-            seen += len(records)
-            rate = seen / max(time.perf_counter() - t0, 1e-9)
-            run.progress(f"loaded {seen} records ({rate:,.0f}/s)")
-            run.journal("loaded-chunk", records=seen)
+    progress = _Progress(run, total, history_run_id or run.run_id)
+    workers = _pool_size(paths)
+    if workers:
+        _load_pooled(run, paths, stats, progress, workers)
+    else:
+        from .extract import extract_studies
+        for records, deletions, done in _chunks(paths, stats, LOAD_CHUNK):
+            frames = studies = None
+            if records:
+                frames = make_frames(records)
+                n = len(records)
+                del records
+                studies = extract_studies(frames["articles"])
+            else:
+                n = 0
+            progress.load(frames, studies, n, deletions, done)
+    run.report.skipped_books += stats.books_skipped
+    run.report.skipped_other += stats.other_skipped
+    return total
+
+
+class _Progress:
+    """Loads one chunk's frames, deletions and finished files; journals and reports progress."""
+
+    def __init__(self, run: Run, total: LoadCounts, history_run_id: str) -> None:
+        self.run, self.total, self.history_run_id = run, total, history_run_id
+        self.t0 = time.perf_counter()
+        self.seen = 0
+
+    def load(self, frames: dict | None, studies: Any, n: int, deletions: list[Deletion], done: list[Path]) -> None:
+        run = self.run
+        if frames is not None and n:
+            self.total.add(load_frames(run.con, frames, studies, self.history_run_id))
+            self.seen += n
+            rate = self.seen / max(time.perf_counter() - self.t0, 1e-9)
+            run.progress(f"loaded {self.seen} records ({rate:,.0f}/s)")
+            run.journal("loaded-chunk", records=self.seen)
         if deletions:
-            total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
+            self.total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
         for p in done:
             rel = landing.relative(run.raw_dir, p)
             run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, loaded_run_id, loaded_at) "
                             "VALUES (?, ?, ?, ?, ?)", [rel, p.parent.name, _batch_no(p), run.run_id, _utcnow()])
-    run.report.skipped_books += stats.books_skipped
-    run.report.skipped_other += stats.other_skipped
-    return total
+
+
+def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Progress, workers: int) -> None:
+    """``load_files`` with parse/normalise/extract in worker processes, loads here, in order."""
+    from . import workers as pool
+
+    def canonical_error(task: pool.Task, exc: BaseException) -> None:
+        # The same message as in-process loading: parse the failing file(s) here from the start
+        # (a worker's message gives its slice's line and record numbers, not the file's).
+        if isinstance(exc, BadInputError):
+            for name in dict.fromkeys(p.name for p in task.pieces):
+                for _ in iter_records(Path(name)):
+                    pass
+
+    for task, result in pool.run_ordered(pool.plan(paths, min(LOAD_CHUNK, POOL_CHUNK)), workers, ahead=2,
+                                         on_error=canonical_error):
+        for k in ("articles", "deleted", "books_skipped", "other_skipped"):
+            setattr(stats, k, getattr(stats, k) + getattr(result.stats, k))
+        stats.deleted_pmids += result.stats.deleted_pmids
+        progress.load(result.frames, result.studies, result.records, result.deletions, task.done)
+        del result
 
 
 def _batch_no(p: Path) -> int | None:
@@ -449,19 +515,6 @@ def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = N
     return run.report
 
 
-def _read_input(path: Path) -> bytes:
-    """A local file's bytes, gunzipped if it is gzip (PubMed exports are often .xml.gz)."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise BadInputError(f"{path}: the gzip file is damaged or cut short ({exc}); download it again") from None
-    if not data.strip():
-        raise BadInputError(f"{path}: the file is empty; expected a PubMed XML export (PubmedArticleSet)")
-    return data
-
-
 def ingest(settings: Settings, files: list[Path], *, progress: Progress | None = None,
            on_stage: StageHook | None = None) -> RunReport:
     """Load local PubMed XML files (optionally gzip) through the same parse/extract/load path.
@@ -479,9 +532,11 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
         names: dict[str, str] = {}
         try:
             for i, f in enumerate(files, 1):
-                body = _read_input(f)
-                with _raw_io(run.raw_dir):
-                    item = landing.land(run.raw_dir, run.run_id, i, body, kind="ingest")
+                try:
+                    with _raw_io(run.raw_dir):  # streamed: a 600 MB file is never held in memory
+                        item = landing.land_file(run.raw_dir, run.run_id, i, f, kind="ingest")
+                except landing.UnreadableInput as bad:
+                    raise BadInputError(f"{f}: {bad}") from None
                 landed.append(item.path)
                 names[str(item.path)] = str(f)
                 run.journal("land", file=str(f))

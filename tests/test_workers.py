@@ -1,0 +1,171 @@
+"""Loading with worker processes (evidence.workers) gives the same warehouse as loading in process,
+a bad slice fails as cleanly as in process, and the fast full-text index scores like the extension's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DEV_XML, SNAPSHOT, make_settings, q, sha
+from evidence import land, pipeline, workers
+from evidence.errors import BadInputError
+from evidence.parse import Deletion, iter_records
+from evidence.warehouse.db import run_sql
+from evidence.warehouse.search import load_fts
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+pytestmark = pytest.mark.skipif(not (SNAPSHOT.is_file() and DEV_XML.is_file()),
+                                reason="needs the shared corpus beside the repo")
+
+# what a load stores, without the run ids and clocks that differ between two runs
+TABLES = {
+    "articles": "SELECT * EXCLUDE (first_run_id, last_changed_run_id, first_seen_at, last_changed_at) FROM articles",
+    "studies": "SELECT * EXCLUDE (run_id, extracted_at) FROM studies",
+    "authors": "SELECT * FROM authors", "mesh_terms": "SELECT * FROM mesh_terms",
+    "abstract_sections": "SELECT * FROM abstract_sections", "keywords": "SELECT * FROM keywords",
+    "history_dates": "SELECT * FROM history_dates", "article_ids": "SELECT * FROM article_ids",
+    "article_versions": "SELECT pmid, version, change, changed_parts, content_hash FROM article_versions",
+    "study_versions": "SELECT pmid, extractor_version, facts, facts_hash FROM study_versions",
+    "raw_files": "SELECT regexp_replace(path, '^[^/]+/', '') FROM raw_files",
+}
+
+
+def contents(db: Path) -> dict[str, list]:
+    return {name: sorted(q(db, sql), key=repr) for name, sql in TABLES.items()}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(BENCH))
+    import generate
+    return generate.generate(300, tmp_path_factory.mktemp("gen") / "pubmed-300.xml", seed=5)
+
+
+def pooled(monkeypatch, chunk: int = 64) -> None:
+    monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "POOL_CHUNK", chunk)
+
+
+def no_workers_left() -> bool:
+    """No ``python -m evidence.workers`` child of this process is alive (zombies included)."""
+    me = str(os.getpid())
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            cmd = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if ppid == me and b"evidence.workers" in cmd:
+            return False
+    return True
+
+
+def test_split_file_cuts_on_record_boundaries_into_documents_that_parse_alike(generated, tmp_path):
+    whole = [r if isinstance(r, Deletion) else r["pmid"] for r in iter_records(generated)]
+    pieces = list(workers.split_file(generated, 50))
+    assert len(pieces) == 6 and [p.records for p in pieces] == [50] * 6
+    sliced = []
+    for p in pieces:
+        sliced += [r["pmid"] for r in iter_records(p.data)]
+    assert sliced == whole
+    # after a comment nothing is cut: the rest of the file is one piece
+    text = generated.read_bytes()
+    cut = text.index(b"</PubmedArticle>", len(text) // 3) + len(b"</PubmedArticle>")
+    commented = tmp_path / "commented.xml"
+    commented.write_bytes(text[:cut] + b"<!-- </PubmedArticle><PubmedArticle> -->" + text[cut:])
+    pieces = list(workers.split_file(commented, 50))
+    assert len(pieces) == 2 and pieces[-1].records > 200
+    assert [r["pmid"] for p in pieces for r in iter_records(p.data)] == whole
+
+
+def test_pool_gives_the_same_warehouse_as_loading_in_process(generated, tmp_path, monkeypatch):
+    later = [r for r in iter_records(SNAPSHOT)][:5]
+    assert later
+    inproc, pool = make_settings(tmp_path / "in"), make_settings(tmp_path / "pool")
+    monkeypatch.setattr(pipeline, "WORKERS", 0)
+    first = pipeline.ingest(inproc, [generated, SNAPSHOT])
+    monkeypatch.undo()
+    pooled(monkeypatch)
+    stages: list[str] = []
+    second = pipeline.ingest(pool, [generated, SNAPSHOT], on_stage=stages.append)
+    assert stages.count("loaded-chunk") >= 5  # one per slice: the hook and progress keep working
+    assert (first.new, first.updated, first.unchanged) == (second.new, second.updated, second.unchanged) == (326, 0, 0)
+    assert no_workers_left()
+    assert contents(inproc.db) == contents(pool.db)
+    search = "SELECT pmid, score FROM search_articles('dry needling knee pain') ORDER BY pmid"
+    con_in, con_pool = duckdb.connect(str(inproc.db), read_only=True), duckdb.connect(str(pool.db), read_only=True)
+    for con in (con_in, con_pool):
+        load_fts(con)
+    assert con_in.execute(search).fetchall() == con_pool.execute(search).fetchall() != []
+    con_in.close()
+    con_pool.close()
+    # a rebuild from the raw landing with the pool: the same current state again
+    report = pipeline.rebuild(pool)
+    assert report.fetched == 326
+    assert {k: v for k, v in contents(pool.db).items() if "versions" not in k} == \
+           {k: v for k, v in contents(inproc.db).items() if "versions" not in k}
+
+
+def test_a_bad_slice_fails_like_in_process_and_loads_nothing(generated, tmp_path, monkeypatch):
+    text = generated.read_text(encoding="utf-8")
+    at = text.index("<PMID Version=\"1\">", len(text) * 2 // 3)  # a record in a later slice
+    end = text.index("</PMID>", at)
+    bad = tmp_path / "bad.xml"
+    bad.write_text(text[:at] + '<PMID Version="1">12x45' + text[end:], encoding="utf-8")
+    messages = []
+    for mode in ("in process", "pool"):
+        s = make_settings(tmp_path / mode.replace(" ", "-"))
+        pipeline.ingest(s, [SNAPSHOT])
+        before, raw_before = sha(s.db), land.raw_files(s.raw_dir)
+        if mode == "pool":
+            pooled(monkeypatch)
+        with pytest.raises(BadInputError) as caught:
+            pipeline.ingest(s, [bad])
+        messages.append(str(caught.value))
+        assert sha(s.db) == before and land.raw_files(s.raw_dir) == raw_before
+        assert not list(s.db.parent.glob(".*.staging*"))
+        assert no_workers_left()
+    assert messages[0] == messages[1]
+    assert str(bad) in messages[1] and "12x45" in messages[1] and "which is not a PubMed id" in messages[1]
+    # malformed XML in a later slice: the line number is the file's, as in process
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text[:at] + "<PMID Version=\"1\">1</PMD>" + text[end + len("</PMID>"):], encoding="utf-8")
+    s = make_settings(tmp_path / "broken")
+    with pytest.raises(BadInputError) as caught:
+        pipeline.ingest(s, [broken])
+    line = text[:at].count("\n") + 1
+    assert f"{broken}: not well-formed XML at line {line}" in str(caught.value)
+    assert no_workers_left() and not land.raw_files(s.raw_dir)
+
+
+def test_fast_index_scores_like_the_extensions_own_build(snapshot_warehouse, tmp_path):
+    fast = tmp_path / "fast.duckdb"
+    shutil.copyfile(snapshot_warehouse.db, fast)
+    own = tmp_path / "own.duckdb"
+    shutil.copyfile(snapshot_warehouse.db, own)
+    a, b = duckdb.connect(str(own)), duckdb.connect(str(fast))
+    for con in (a, b):
+        load_fts(con)
+    a.execute("PRAGMA create_fts_index('search_documents', 'pmid', 'title', 'abstract', stemmer = 'english', "
+              "stopwords = 'english', overwrite = 1)")
+    run_sql(b, "search/index.sql")
+    for table in ("docs", "dict", "stats", "fields", "stopwords"):
+        assert a.execute(f"DESCRIBE fts_main_search_documents.{table}").fetchall() == \
+               b.execute(f"DESCRIBE fts_main_search_documents.{table}").fetchall()
+    assert a.execute("SELECT * FROM fts_main_search_documents.stats").fetchall() == \
+           b.execute("SELECT * FROM fts_main_search_documents.stats").fetchall()
+    assert a.execute("SELECT term, df FROM fts_main_search_documents.dict ORDER BY term").fetchall() == \
+           b.execute("SELECT term, df FROM fts_main_search_documents.dict ORDER BY term").fetchall()
+    sql = ("SELECT pmid, round(fts_main_search_documents.match_bm25(pmid, ?), 9) AS s FROM search_documents "
+           "WHERE s IS NOT NULL ORDER BY s DESC, pmid")
+    for words in ("dry needling knee", "popliteus pain", "osteoarthritis randomized trial", "needles",
+                  "trigger points weeks", "the of and", "Müller café"):
+        assert a.execute(sql, [words]).fetchall() == b.execute(sql, [words]).fetchall(), words
+    a.close()
+    b.close()
