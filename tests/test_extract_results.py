@@ -55,3 +55,13 @@ def rows():
 def test_results(rows, case):
     expected = CASES[case][1]
     assert pick(rows[case], expected) == expected
+
+
+def test_an_abstract_cut_off_mid_sentence_is_unclear_not_a_result():
+    from test_extract_helpers import article, frame
+    from evidence.extract import extract_studies
+
+    rows = [article("1", "Dry needling for patellofemoral pain", [(None, "Twenty runners with patellofemoral pain "
+                     "were treated with dry needling of the vastus lateralis. Dry needling may help runners with")])]
+    out = extract_studies(frame(rows)).row(0, named=True)
+    assert out["direction"] == "unclear"

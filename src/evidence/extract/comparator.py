@@ -29,16 +29,20 @@ _COMPARE = r"(?i)(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)eit
 _DN = r"(?i)dry[\s-]*need|(?-u:\b)dn(?-u:\b)|trp-?dn|needling|(?-u:\b)ims(?-u:\b)"
 
 
-_COINT_WHAT = (r"(?i)exercis|physio|physical therap|program|stretch|manual therap|treatment|therapy|care"
+_COINT_WHAT = (r"(?i)exercis|physio|physical therap|program|stretch|manual therap|treatment|therapy|care|training|loading"
+               r"|rehabilitation|strengthening"
                r"|(?-u:\b)pt(?-u:\b)|(?-u:\b)cpt(?-u:\b)|(?-u:\b)ee(?-u:\b)")
 _VERSUS = r"(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)with(?-u:\b)"
+# a placebo or sham device is the placebo arm, not an active treatment: "detuned TENS", "placebo laser"
+_PLACEBO_DEVICE = (r"(?i)(?:placebo|sham|detuned|inactive|switched[\s-]off)\s+(?:\w+\s+)?(?:tens|laser|ultrasound|shock\s?wave"
+                   r"|(?-u:\b)eswt|interferential|taping|kinesio|device|unit)")
 _KINDS = ("_c_sham", "_c_placebo", "_c_none", "_c_active", "_c_coint", "_c_compare")
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: which kind of control arm it describes (background sentences never do)."""
     cues = {"sham": SHAM, "placebo": PLACEBO, "none": NO_TREATMENT, "active": ACTIVE, "coint": COINTERVENTION,
-            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS}
+            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS, "pdev": _PLACEBO_DEVICE}
     # background sentences never describe this study's arms: they are not read at all
     first = {"_c_l": pl.when(pl.col("kind") != "background").then(pl.col("l"))}
     hit, flags = cue_stages("_c_l", cues, "_h_")
@@ -49,7 +53,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         "_c_sham": h("_h_sham"),
         "_c_placebo": h("_h_placebo") & ~h("_h_sham"),
         "_c_none": h("_h_none"),
-        "_c_active": described & h("_h_active") & h("_h_compare") & ~h("_h_coint"),
+        "_c_active": described & h("_h_active") & h("_h_compare") & ~h("_h_coint") & ~h("_h_pdev"),
         "_c_coint": h("_h_coint") & h("_h_coint_what"),
         "_c_compare": h("_h_versus") & h("_h_dn"),
     }
@@ -67,8 +71,9 @@ def comparator_expr(design: pl.Expr, groups: pl.Expr, design_span: pl.Expr) -> t
     c = pl.col
     kinds = (c("_c_sham").cast(pl.Int32) + c("_c_placebo").cast(pl.Int32) + c("_c_none").cast(pl.Int32)
              + c("_c_active").cast(pl.Int32))
-    single = design.is_in(["case_report", "case_series", "single_group_pre_post", "cohort", "cross_sectional"]) & (
-        groups.fill_null(1) <= 1)
+    compared = (kinds >= 1) | c("_c_coint")
+    single = (design.is_in(["case_report", "case_series", "single_group_pre_post"])
+              | design.is_in(["cohort", "cross_sectional"]) & ~compared) & (groups.fill_null(1) <= 1)
     review = design.is_in(["systematic_review", "meta_analysis", "narrative_review"])
     value = (pl.when(review | design.is_null()).then(pl.lit(None, pl.String))
              .when(single).then(pl.lit("none"))

@@ -14,6 +14,8 @@ PEOPLE = (r"(?:patients|participants|subjects|individuals|people|persons|women|m
 _TOTAL = (rf"(?:^|[^/\d.,])(?-u:\b)({INT})\s+((?:[\w-]+\s+){{0,3}}?){PEOPLE}(?-u:\b)"
           rf"|(?-u:\b)sample (?:size )?(?:of|was|were|was calculated (?:to be|as)|consisted of|included|comprised)\s+({INT})(?-u:\b)")
 # "Patients with knee OA (n = 586)", "Patients (N=48)"
+_OF_ENROLLED = rf"(?-u:\b)\d+ (?:of|out of) ({INT})\s+(?:\w+\s+)?(?:enrolled|randomi[sz]ed|recruited|included|allocated)"
+_POOLED = rf"(?:studies|trials|rcts)\s+(?:with|including|involving|enrolling|of)\s+(?:a total of\s+)?({INT})\s+{PEOPLE}(?-u:\b)"
 _N_AFTER = rf"(?-u:\b){PEOPLE}(?-u:\b)([^.;()]{{0,50}}?)\(\s*n\s*=\s*(\d+)\s*\)"
 _N_EQ = r"(?-u:\b)n\s*=\s*(\d+)"
 _GAP_BAD = r"group|session|week|month|year|day|time|stud|trial|(?-u:\b)of(?-u:\b)|(?-u:\b)per(?-u:\b)|visit|point"
@@ -36,8 +38,9 @@ _STUDIES = (rf"(?:^|[^/\d])(?-u:\b)({INT})\s+((?:[\w-]+\s+){{0,3}}?)(?:studies|t
 
 _DIGIT = r"[0-9]"
 # every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
-(_TOTAL, _N_AFTER, _N_EQ, _GROUPS_WORD, _GROUPS_ONE_OF, _GROUPS_INTERVENTIONS, _GROUPS_OR, _STUDIES) = map(
-    ascii_classes, (_TOTAL, _N_AFTER, _N_EQ, _GROUPS_WORD, _GROUPS_ONE_OF, _GROUPS_INTERVENTIONS, _GROUPS_OR, _STUDIES))
+(_TOTAL, _N_AFTER, _N_EQ, _GROUPS_WORD, _GROUPS_ONE_OF, _GROUPS_INTERVENTIONS, _GROUPS_OR, _STUDIES, _OF_ENROLLED, _POOLED) = map(
+    ascii_classes, (_TOTAL, _N_AFTER, _N_EQ, _GROUPS_WORD, _GROUPS_ONE_OF, _GROUPS_INTERVENTIONS, _GROUPS_OR, _STUDIES,
+                    _OF_ENROLLED, _POOLED))
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
@@ -51,7 +54,8 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     has_n = pl.when(l.str.contains(r"(?-u:\b)n[[:space:]]*=")).then(l)
     first = {"_n_total": ld.str.extract_groups(_TOTAL), "_n_after": has_n.str.extract_groups(_N_AFTER),
              "_n_eqs": has_n.str.extract_all(_N_EQ), "_n_st": ld.str.extract_groups(_STUDIES),
-             "_n_gw": ld.str.extract(_GROUPS_WORD, 1), "_n_g1": ld.str.extract(_GROUPS_ONE_OF, 1),
+             "_n_gw": ld.str.extract(_GROUPS_WORD, 1), "_n_of": ld.str.extract(_OF_ENROLLED, 1),
+             "_n_pool": ld.str.extract(_POOLED, 1), "_n_g1": ld.str.extract(_GROUPS_ONE_OF, 1),
              "_n_gi": ld.str.extract(_GROUPS_INTERVENTIONS, 1),
              "_n_gor": pl.when(l.str.contains(r"(?-u:\b)or(?-u:\b)")).then(l).str.extract(_GROUPS_OR, 1),
              "_n_arms": l.str.contains(_ARMS_SENT), "_n_alloc": l.str.contains(r"randomi|allocat|assign|divid"),
@@ -68,7 +72,8 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
                       ).then(after.struct.field("2").cast(pl.Float64, strict=False))
     arm_sum = pl.when((n_eq_count >= 2) & after_n.is_null() & pl.col("_n_arms")).then(
         pl.col("_n_eqs").list.join(" ").str.extract_all(r"[0-9]+").cast(pl.List(pl.Float64)).list.sum())
-    cand = pl.when(pl.col("_n_usable")).then(pl.coalesce(total_n, after_n, arm_sum))
+    of_n = to_number(pl.col("_n_of"))  # "48 of 56 enrolled": the enrolled count
+    cand = pl.coalesce(of_n, pl.when(pl.col("_n_usable")).then(pl.coalesce(total_n, to_number(pl.col("_n_pool")), after_n, arm_sum)))
     cand_conf = pl.when(total_n.is_not_null()).then(0.85).when(after_n.is_not_null()).then(0.8).otherwise(0.65)
     g_word, g_oneof, g_int = to_number(pl.col("_n_gw")), to_number(pl.col("_n_g1")), to_number(pl.col("_n_gi"))
     g_or = pl.col("_n_gor")

@@ -31,11 +31,13 @@ FAVOURS = (r"more effective|(?-u:\b)superior(?-u:\b)|significantly (?:greater|be
            r"in favou?r of (?:the )?(?:experimental|dn|dry needling|intervention|group that received|trp-?dn|piedn)|significant advantage|"
            r"more significant|is (?:an )?effective|are effective|was effective|were effective|can be effective|effective (?:in|for|at|treatment|option|intervention)|"
            r"positive (?:effect|impact)|beneficial|promising|support for|(?:significant(?:ly)?|clinically meaningful|important) (?:\w+\s+){0,2}(?:improv|reduc|decreas|increas)|"
-           r"(?-u:\b)(?:improve[sd]|improvements?|reduce[sd]|reduction|decrease[sd]|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option")
+           r"(?-u:\b)(?:improve[sd]|improvements?|reduce[sd]|reduction|decrease[sd]|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option"
+           r"|(?:better|greater|larger) (?:[\w-]+\s+){0,3}?(?:results|outcomes|scores|gains|effects?)|(?-u:\b)gains? in|hypoalges"
+           r"|(?:can|may|could|to|did|does) (?:\w+\s+)?(?:reduce|improve|relieve|decrease|alleviate|help)(?-u:\b)|(?-u:\b)useful(?-u:\b)|appears? (?:to be )?(?:more )?effective")
 NO_DIFF = (r"no (?:statistically )?(?:significant |clinically (?:important |relevant )?)?(?:between[\s-]group )?(?:difference|advantage|benefit|effect|changes?)|"
            r"not (?:statistically )?(?:significantly )?different|no differences?|not (?:more|superior|better)|did not (?:improve|differ|yield|show|result|provide|produce|reduce|lead)|"
            r"(?:was|were) similar|similar(?:ly)? (?:effective|improvements?|results|outcomes|effects)|none of the (?:approaches|treatments|interventions|groups) was superior|"
-           r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear")
+           r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear|no (?:more effective|better)(?-u:\b)")
 FAVOURS_COMPARATOR = (r"less effective than|inferior to|more effective than (?:trigger point |trp-?|the )?(?:dry needling|dn|tdn|trp-?dn|needling)|"
                       r"in favou?r of (?:the )?(?:control|sham|comparator|placebo)|favou?ring (?:the )?(?:control|sham|comparator|placebo)")
 # within-group or both-arm statements say nothing about the comparison
@@ -53,11 +55,17 @@ _CONCLUDING = (r"in conclusion|we conclude|these (?:findings|results|data) (?:su
                r"|this study (?:provides|shows|suggests|found|indicates|demonstrates|revealed)|results? (?:of this study )?(?:suggest|indicate)"
                r"|findings suggest|evidence (?:suggests|showed|shows|supports)|(?-u:\b)this review(?-u:\b)")
 _PARTS = ("c", "r", "l")
-_NO_HARM = r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)"
+_NO_HARM = (r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication)"
+            r"|(?-u:\b)no (?:\w+\s+){0,2}(?:side[\s-]?effects?|adverse (?:events?|effects?|reactions?)) (?:were|was) (?:observed|reported|noted|seen|recorded)")
 # every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
 (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL, _CLAUSE, _CERTAINTY, _CONCLUDING,
  _NO_HARM) = map(ascii_classes, (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL,
                                  _CLAUSE, _CERTAINTY, _CONCLUDING, _NO_HARM))
+
+
+# the last sentence speaks for the abstract only when it is whole: a text cut off mid-sentence
+# ("Dry needling may help runners with") stops before any result
+_COMPLETE = r"[.!?][\"')\]]?[[:space:]]*$"
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
@@ -70,7 +78,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     is_abs = pl.col("src") == "abstract"
     conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(_CONCLUDING)
     results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared")
-    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like, "_x_l": is_abs & pl.col("last"),
+    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like, "_x_l": is_abs & pl.col("last") & l.str.contains(_COMPLETE),
              "_x_ae": l.str.contains(AE_ANY) & (kind != "background"),
              "_x_ev": pl.when(l.str.contains("evidence", literal=True)).then(l)}
     # direction is read only where some part of the abstract could state it

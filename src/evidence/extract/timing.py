@@ -38,6 +38,9 @@ _TREAT_SUFFIX = (r"^\s*(?:-\s*)?(?:long\s+)?(?:of\s+)?(?:the\s+)?(?:\w+\s+)?(?:t
 _AFTER_TREATMENT = (r"^\s*(?:-\s*)?(?:follow-?up\s+)?(?:after|following|post)[\s-]+(?:the\s+)?(?:last|final|end|completion|cessation|"
                     r"performing|treatment|intervention|therapy|programme|program|discharge|sessions?)")
 _AGE = r"^\s*-?\s*(?:old|of age)"
+# "8 to 16 weeks after ACL reconstruction", "3 months postoperatively": time since an event, not a follow-up
+_SINCE_EVENT = (r"^\s*-?\s*(?:post-?operative(?:ly)?|after (?:\w+\s+){0,4}?(?:surgery|reconstruction|arthroplasty|replacement"
+                r"|operation|injury|stroke|onset|diagnosis)(?-u:\b))")
 # "6-minute walk test", "30-second chair stand": the name of a test, not a time
 _TEST_NAME = r"^[\s-]*(?:walk|run|step|stair|sit|chair|stand|single|hop)"
 _FREQ = (r"(?-u:\b)(once|twice|two times|three times|thrice|\d+ times)\s+(?:a|per|each|every)\s+week(?-u:\b)[^.]{0,30}?"
@@ -51,8 +54,9 @@ _POINT_TAIL = (r"^[\s-]*(?:of\s+)?(?:follow[\s-]?ups?|post[\s-]?(?:treatment|int
                r"(?: the)?(?: \w+)?(?: sessions?)?)")
 _ABSTRACT = pl.col("src") == "abstract"
 # every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
-(MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL) = map(
-    ascii_classes, (MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL))
+(MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL) = map(
+    ascii_classes, (MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX,
+                    _POINT_TAIL))
 
 
 def weeks(n: pl.Expr, unit: pl.Expr) -> pl.Expr:
@@ -119,7 +123,7 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
          .cast(pl.List(pl.Float64)).list.max())
     suffix, prefix = pl.col("suffix"), pl.col("prefix")
     lasting = l.str.contains(r"stable|maintain|sustain|persist|remained|last(?:ed|ing)? for")
-    excluded = (suffix.str.contains(_AGE) | suffix.str.contains(_TEST_NAME) | prefix.is_in(["every", "each", "history of", "duration of", "at least",
+    excluded = (suffix.str.contains(_AGE) | suffix.str.contains(_SINCE_EVENT) | suffix.str.contains(_TEST_NAME) | prefix.is_in(["every", "each", "history of", "duration of", "at least",
                                                            "past", "aged", "age", "since", "between"])
                 | prefix.is_in(["in", "from"]) & ~suffix.str.contains(r"follow|after|later|post")
                 | l.str.contains(r"symptom duration|duration of (?:symptoms|pain|complaint)|history of")
