@@ -64,6 +64,8 @@ class TreePeak:
         import os
         import threading
         self.peak_kb = 0
+        self.phase = "start"  # the run's last stage (ingest: on_stage), to see where the peak is
+        self.phases: dict[str, list[int]] = {}  # phase -> [peak KiB of this process, of the tree]
         self._stop = threading.Event()
         self._pid = os.getpid()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -71,7 +73,10 @@ class TreePeak:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self._pid))
+            tree, own = _tree_rss_kb(self._pid), int(rss_mb() * 1024)
+            self.peak_kb = max(self.peak_kb, tree)
+            seen = self.phases.setdefault(self.phase, [0, 0])
+            seen[0], seen[1] = max(seen[0], own), max(seen[1], tree)
             self._stop.wait(0.05)
 
     def stop(self) -> float:
@@ -208,8 +213,12 @@ def stage_ingest(path: Path, work: Path, **_: object) -> tuple[int, Timer, float
     work.mkdir(parents=True)
     s = _settings(work)
     base, t = rss_mb(), Timer()
+    def on_stage(name: str) -> None:
+        if TREE is not None:
+            TREE.phase = {"loaded-chunk": "load", "land": "land", "publish": "index+publish"}.get(name, TREE.phase)
+
     with t:
-        report = ingest(s, [path])
+        report = ingest(s, [path], on_stage=on_stage)
     return report.new + report.updated + report.unchanged, t, base
 
 
@@ -249,6 +258,7 @@ def stage_pubmed_parser(path: Path, **_: object) -> tuple[int, Timer, float]:
     return n, t, base
 
 
+TREE: TreePeak | None = None  # the running sampler (main sets it)
 STAGES = {name[len("stage_"):]: fn for name, fn in globals().items() if name.startswith("stage_")}
 
 
@@ -261,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import logging
     logging.disable(logging.WARNING)  # pubmed_parser and prefect-free library logs are not measured
-    tree = TreePeak()
+    global TREE
+    tree = TREE = TreePeak()
     try:
         n, t, base = STAGES[args.stage](args.file, cache=args.cache, work=args.work)
     except NotApplicable as exc:
@@ -272,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     json.dump({"stage": args.stage, "records": n, "seconds": round(t.wall, 4), "cpu_seconds": round(t.cpu, 3),
                "per_second": round(n / t.wall, 1) if t.wall else None,
                "peak_rss_mb": round(peak_mb(), 1), "tree_peak_rss_mb": round(max(tree_peak, peak_mb()), 1),
-               "baseline_rss_mb": round(base, 1)}, sys.stdout)
+               "baseline_rss_mb": round(base, 1),
+               "phase_peaks_mb": {k: {"process": round(v[0] / 1024), "tree": round(v[1] / 1024)}
+                                  for k, v in tree.phases.items()}}, sys.stdout)
     print()
     return 0
 

@@ -34,7 +34,7 @@ from .normalise import frames as make_frames
 from .parse import Deletion, ParseStats, iter_records, paused_gc
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
-from .warehouse.db import run_sql
+from .warehouse.db import MEMORY_LIMIT, run_sql
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -42,7 +42,9 @@ StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
 LOAD_CHUNK = 5000  # records per load transaction: large enough to amortise SQL, small enough for memory
 WORKERS = 2  # worker processes that parse and extract while the run's process loads (0: never)
-POOL_CHUNK = 2000  # records per worker task (and load transaction) when loading with the workers
+POOL_CHUNK = 1000  # records per worker task (and load transaction) when loading with the workers
+POOL_THREADS = 1  # polars threads in each worker, DuckDB threads here while the workers run (they use the cores)
+POOL_DUCKDB_MEMORY = "150MB"  # DuckDB's memory_limit here while the workers run, so the three fit 1 GB
 POOL_MIN_BYTES = 4 << 20  # raw files (gzip) of at least this size are loaded with the workers (~4,000 records)
 _PMID_IN_BODY = re.compile(rb"<MedlineCitation[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
 
@@ -463,13 +465,29 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
                 for _ in iter_records(Path(name)):
                     pass
 
-    for task, result in pool.run_ordered(pool.plan(paths, min(LOAD_CHUNK, POOL_CHUNK)), workers, ahead=2,
-                                         on_error=canonical_error):
-        for k in ("articles", "deleted", "books_skipped", "other_skipped"):
-            setattr(stats, k, getattr(stats, k) + getattr(result.stats, k))
-        stats.deleted_pmids += result.stats.deleted_pmids
-        progress.load(result.frames, result.studies, result.records, result.deletions, task.done)
-        del result
+    # While the workers hold ~200 MB each, this process keeps DuckDB smaller than the connection's
+    # own limit (it spills to the staging copy's .tmp beyond it) and on one thread (the workers use
+    # the cores); both are put back for what follows (the full-text index).
+    run.con.execute(f"SET threads = {POOL_THREADS}")
+    run.con.execute(f"SET memory_limit = '{POOL_DUCKDB_MEMORY}'")
+    try:
+        for i, (task, result) in enumerate(pool.run_ordered(pool.plan(paths, min(LOAD_CHUNK, POOL_CHUNK)), workers,
+                                                            ahead=2, polars_threads=POOL_THREADS,
+                                                            on_error=canonical_error), 1):
+            for k in ("articles", "deleted", "books_skipped", "other_skipped"):
+                setattr(stats, k, getattr(stats, k) + getattr(result.stats, k))
+            stats.deleted_pmids += result.stats.deleted_pmids
+            progress.load(result.frames, result.studies, result.records, result.deletions, task.done)
+            del result
+            if i % 8 == 0:  # give freed result frames' pages back to the system
+                pool.trim_heap()
+    finally:
+        try:
+            run.con.execute("RESET threads")
+            run.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        except duckdb.Error:  # the load's own error is the one to report
+            pass
+
 
 
 def _batch_no(p: Path) -> int | None:

@@ -10,19 +10,27 @@ FROM (
         treatment_duration_weeks := i.treatment_duration_weeks, max_follow_up_weeks := i.max_follow_up_weeks,
         follow_up_points := i.follow_up_points, outcome_instruments := i.outcome_instruments,
         outcome_domains := i.outcome_domains, adverse_events := i.adverse_events, direction := i.direction,
-        registration := i.registration, certainty := i.certainty)) AS facts
+        registration := i.registration, certainty := i.certainty)) AS facts,
+        s.pmid IS NOT NULL AS replaces_row
     FROM incoming_studies i
     LEFT JOIN studies s USING (pmid)
     LEFT JOIN batch_changes c USING (pmid)
     WHERE s.pmid IS NULL OR c.change IN ('new', 'updated') OR s.extractor_version <> i.extractor_version
 ) s;
 
-DELETE FROM studies WHERE pmid IN (SELECT pmid FROM batch_studies);
+-- only PMIDs that already have a row (none after a rebuild's clear or in a first ingest)
+DELETE FROM studies WHERE pmid IN (SELECT pmid FROM batch_studies WHERE replaces_row);
 INSERT INTO studies BY NAME
-SELECT * EXCLUDE (facts, facts_hash), $run_id AS run_id, $now AS extracted_at FROM batch_studies;
+SELECT * EXCLUDE (facts, facts_hash, replaces_row), $run_id AS run_id, $now AS extracted_at FROM batch_studies;
 
+-- the last facts hash recorded for each PMID of the batch (latest recorded_at, then latest row),
+-- as one join instead of a subquery per study
 INSERT INTO study_versions
 SELECT b.pmid, b.extractor_version, b.facts, b.facts_hash, $run_id, $now
 FROM batch_studies b
-WHERE b.facts_hash IS DISTINCT FROM (
-    SELECT v.facts_hash FROM study_versions v WHERE v.pmid = b.pmid ORDER BY v.recorded_at DESC, v.rowid DESC LIMIT 1);
+LEFT JOIN (
+    SELECT v.pmid, v.facts_hash FROM study_versions v
+    WHERE v.pmid IN (SELECT pmid FROM batch_studies)
+    QUALIFY row_number() OVER (PARTITION BY v.pmid ORDER BY v.recorded_at DESC, v.rowid DESC) = 1
+) last USING (pmid)
+WHERE b.facts_hash IS DISTINCT FROM last.facts_hash;

@@ -50,7 +50,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None =
 
 
 CHECKPOINT_THRESHOLD = "256MB"  # WAL size that triggers a checkpoint on the staging connection
-MEMORY_LIMIT = "400MB"  # DuckDB's buffer pool on the staging connection; beyond it DuckDB spills to disk
+MEMORY_LIMIT = "300MB"  # DuckDB's buffer pool on the staging connection; beyond it DuckDB spills to disk
 
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:

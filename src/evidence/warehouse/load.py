@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from ..normalise import ARTICLE_TABLE_COLUMNS, CHILDREN
-from .db import run_sql
+from .db import run_sql, sql_file, statements
 
 
 @dataclass
@@ -44,9 +44,24 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
     try:
         con.register("incoming_articles", arts.to_arrow())
         run_sql(con, "load/changes.sql", params)
+        updated, changed, total = con.execute(
+            "SELECT count(*) FILTER (WHERE change = 'updated'), count(*) FILTER (WHERE change IN ('new', 'updated')), "
+            "count(*) FROM batch_changes").fetchone()
+        delete, insert = statements(sql_file("load/replace_child.sql"))
         for table in CHILDREN:
+            # A new PMID has no child rows, so there is nothing to delete unless the batch updates
+            # articles; when every article is new or updated, the frame goes in without a filter.
+            # (Each child table would otherwise be scanned once per chunk: quadratic in a big load.)
+            if updated:
+                con.execute(delete.format(table=table))
+            if not changed:
+                continue
             con.register(f"incoming_{table}", frames[table].to_arrow())
-            run_sql(con, "load/replace_child.sql", params, table=table)
+            if changed == total:
+                run_sql(con, "load/insert_child.sql", table=table)
+            else:
+                con.execute(insert.format(table=table))
+            con.unregister(f"incoming_{table}")  # its Arrow buffers can go now
         con.register("incoming_studies", studies.to_arrow())
         run_sql(con, "load/studies.sql", params)
         rows = con.execute("SELECT change, count(*), list(pmid ORDER BY pmid) FILTER (WHERE change = 'new') "
