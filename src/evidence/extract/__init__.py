@@ -22,7 +22,7 @@ from .text import sentences, span_source, span_text, tagged
 
 __all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
 
-EXTRACTOR_VERSION = "2026.11.4"
+EXTRACTOR_VERSION = "2026.11.5"
 
 FIELDS: tuple[str, ...] = (
     "relevant", "design", "sample_size", "n_studies", "groups", "condition", "intervention", "comparator",
@@ -164,6 +164,15 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
     j = j.with_columns(comparator=comp, comparator_span=comp_span, comparator_confidence=comp_conf,
                        adverse_events=pl.when(c("abstract").is_not_null()).then(ae),
                        adverse_events_span=ae_span, adverse_events_confidence=pl.when(c("abstract").is_not_null()).then(ae_conf))
+    # a harm named ("bruising", "a vasovagal reaction") or denied makes adverse events one of the outcomes
+    # reported, whatever words name it
+    add_ae = (c("adverse_events").is_in(["reported", "none_reported"])
+              & ~c("outcome_domains").list.contains("adverse_events")).fill_null(False)
+    j = j.with_columns(
+        outcome_domains=pl.when(add_ae).then(pl.concat_list(c("outcome_domains"), pl.lit(["adverse_events"])))
+        .otherwise(c("outcome_domains")),
+        outcome_domains_span=pl.when(add_ae & c("outcome_domains_span").is_null()).then(c("adverse_events_span"))
+        .otherwise(c("outcome_domains_span")))
     dire, dire_span, dire_conf = direction_expr(c("relevant"), c("design"), c("adverse_events"))
     cert, cert_span, cert_conf = certainty_expr(c("design"))
     j = j.with_columns(direction=pl.when(has_text).then(dire), direction_span=dire_span,

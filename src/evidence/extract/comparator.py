@@ -36,13 +36,20 @@ _VERSUS = r"(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?|(?-u:\b)compar|(?-u:\b)with(?-u
 # a placebo or sham device is the placebo arm, not an active treatment: "detuned TENS", "placebo laser"
 _PLACEBO_DEVICE = (r"(?i)(?:placebo|sham|detuned|inactive|switched[\s-]off)\s+(?:\w+\s+)?(?:tens|laser|ultrasound|shock\s?wave"
                    r"|(?-u:\b)eswt|interferential|taping|kinesio|device|unit)")
+# the arms named as alternatives, "dry needling or manual therapy, in addition to home exercise": the
+# shared co-treatment does not make the other arm's treatment a co-intervention ("X alone" still does)
+_ALT = ACTIVE.removeprefix("(?i)") + r"|manual therap|exercise therap|physiotherapy program"
+_EITHER = (rf"(?i)(?:dry[\s-]*needling|(?-u:\b)dn(?-u:\b))(?:[\s-]+[\w-]+){{0,6}}?,?\s+or\s+(?:to\s+)?(?:receive\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,3}}?(?:{_ALT})"
+           rf"|(?:{_ALT})(?:[\s-]+[\w-]+){{0,3}}?,?\s+or\s+(?:to\s+)?(?:trigger[\s-]point\s+)?(?:dry[\s-]*needling|(?-u:\b)dn(?-u:\b))")
+_ALONE = r"(?i)(?-u:\b)(?:alone|only)(?-u:\b)"
 _KINDS = ("_c_sham", "_c_placebo", "_c_none", "_c_active", "_c_coint", "_c_compare")
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: which kind of control arm it describes (background sentences never do)."""
     cues = {"sham": SHAM, "placebo": PLACEBO, "none": NO_TREATMENT, "active": ACTIVE, "coint": COINTERVENTION,
-            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS, "pdev": _PLACEBO_DEVICE}
+            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS, "pdev": _PLACEBO_DEVICE,
+            "either": _EITHER, "alone": _ALONE}
     # background sentences never describe this study's arms: they are not read at all
     first = {"_c_l": pl.when(pl.col("kind") != "background").then(pl.col("l"))}
     hit, flags = cue_stages("_c_l", cues, "_h_")
@@ -53,8 +60,9 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         "_c_sham": h("_h_sham"),
         "_c_placebo": h("_h_placebo") & ~h("_h_sham"),
         "_c_none": h("_h_none"),
-        "_c_active": described & h("_h_active") & h("_h_compare") & ~h("_h_coint") & ~h("_h_pdev"),
-        "_c_coint": h("_h_coint") & h("_h_coint_what"),
+        "_c_active": described & ~h("_h_pdev") & (h("_h_active") & h("_h_compare") & ~h("_h_coint")
+                                                   | h("_h_either") & ~h("_h_alone")),
+        "_c_coint": h("_h_coint") & h("_h_coint_what") & ~(described & h("_h_either") & ~h("_h_alone")),
         "_c_compare": h("_h_versus") & h("_h_dn"),
     }
     return [first, hit, flags, final]

@@ -62,7 +62,7 @@ _ABBREV = r"(?:test|scale|index|questionnaire|score|inventory|battery)\s*\(([A-Z
 
 # domain -> pattern over the (lower case) text of outcome-bearing sentences
 DOMAINS: list[tuple[str, str]] = [
-    ("pain", r"(?-u:\b)pain (?:intensity|scores?|levels?|severity|perception|reduction|relief|rating|at rest|during)|(?-u:\b)(?:reduc|decreas|reliev|alleviat|improv)\w*\s+(?:\w+\s+){0,3}pain(?-u:\b)|(?:on|in) pain(?-u:\b)|(?-u:\b)pain(?:,| and| or)|(?-u:\b)pain\)|(?-u:\b)vas(?-u:\b)|(?-u:\b)nprs(?-u:\b)|visual analog|numeric\w* (?:pain )?rating|(?-u:\b)pain(?-u:\b)[^.]{0,40}(?:measured|assessed|evaluated|recorded)|(?-u:\b)pain(?-u:\b)\s*$"),
+    ("pain", r"(?-u:\b)pain (?:intensity|subscales?|scores?|levels?|severity|perception|reduction|relief|rating|at rest|during)|(?-u:\b)(?:reduc|decreas|reliev|alleviat|improv)\w*\s+(?:\w+\s+){0,3}pain(?-u:\b)|(?:on|in) pain(?-u:\b)|(?-u:\b)pain(?:,| and| or)|(?-u:\b)pain\)|(?-u:\b)vas(?-u:\b)|(?-u:\b)nprs(?-u:\b)|visual analog|numeric\w* (?:pain )?rating|(?-u:\b)pain(?-u:\b)[^.]{0,40}(?:measured|assessed|evaluated|recorded)|(?-u:\b)pain(?-u:\b)\s*$"),
     ("function", r"function|disabilit|(?-u:\b)womac(?-u:\b)|(?-u:\b)koos(?-u:\b)|(?-u:\b)lefs(?-u:\b)|kujala|lysholm|(?-u:\b)ikdc(?-u:\b)|(?-u:\b)kss(?-u:\b)|knee society|visa-?p|victorian|(?-u:\b)tug(?-u:\b)|timed up|(?-u:\b)6mwt(?-u:\b)|minute walk|(?-u:\b)odi(?-u:\b)|oswestry|(?-u:\b)psfs(?-u:\b)|lequesne|chair[\s-]stand|stair|(?-u:\b)mobility(?-u:\b)|activity limitation|functional"),
     ("stiffness", r"stiffness"),
     ("strength", r"(?-u:\b)strength(?-u:\b)|dynamomet|manual muscle test|(?-u:\b)torque(?-u:\b)|muscle performance"),

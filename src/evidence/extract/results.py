@@ -12,7 +12,7 @@ _HARM = (r"soreness|bruis|h(?:a)?ematoma|bleeding|infection|abscess|pneumothorax
          r"nerve (?:injury|damage)|broken needle|needle breakage|dizziness|nausea|post-?needling pain|local pain after")
 # "no adverse events", "without side effects", "none of the patients reported complications",
 # "adverse effects were not reported", "free of adverse events"
-AE_NONE = (rf"(?-u:\b)(?:no|none|without|zero|absence of|free of|free from|nor|neither|not any)(?-u:\b)(?:[\s-]+\w+){{0,4}}?[\s-]+(?:{_AE}|{_HARM})"
+AE_NONE = (rf"(?-u:\b)(?:no|none|nobody|no one|without|zero|absence of|free of|free from|nor|neither|not any)(?-u:\b)(?:[\s-]+\w+){{0,4}}?[\s-]+(?:{_AE}|{_HARM})"
            rf"|(?:{_AE})[^.;]{{0,40}}?(?-u:\b)(?:were|was|are|is|had)\s+(?:not|never)\s+(?:\w+\s+)?(?:reported|observed|found|recorded|seen|noted|detected|occur|experienced)"
            rf"|(?:{_AE})[^.;]{{0,30}}?(?-u:\b)(?:did not|didn't|does not|do not)\s+(?:occur|happen|arise|appear)"
            rf"|(?-u:\b)no (?:patient|participant|subject)s? (?:\w+\s+){{0,2}}(?:reported|experienced|had|developed|suffered)")
@@ -33,19 +33,31 @@ FAVOURS = (r"more effective|(?-u:\b)superior(?-u:\b)|significantly (?:greater|be
            r"positive (?:effect|impact)|beneficial|promising|support for|(?:significant(?:ly)?|clinically meaningful|important) (?:\w+\s+){0,2}(?:improv|reduc|decreas|increas)|"
            r"(?-u:\b)(?:improve[sd]|improvements?|reduce[sd]|reduction|decrease[sd]|relieve[sd]?|alleviat\w*|helps? to reduce)(?-u:\b)|(?:more|greater) (?:pain )?reduction|showed more|better treatment option"
            r"|(?:better|greater|larger) (?:[\w-]+\s+){0,3}?(?:results|outcomes|scores|gains|effects?)|(?-u:\b)gains? in|hypoalges"
-           r"|(?:can|may|could|to|did|does) (?:\w+\s+)?(?:reduce|improve|relieve|decrease|alleviate|help)(?-u:\b)|(?-u:\b)useful(?-u:\b)|appears? (?:to be )?(?:more )?effective")
-NO_DIFF = (r"no (?:statistically )?(?:significant |clinically (?:important |relevant )?)?(?:between[\s-]group )?(?:difference|advantage|benefit|effect|changes?)|"
+           r"|(?:can|may|could|to|did|does) (?:\w+\s+)?(?:reduce|improve|relieve|decrease|alleviate|help)(?-u:\b)|(?-u:\b)useful(?-u:\b)|appears? (?:to be )?(?:more )?effective"
+           r"|(?:led to|resulted in|gave|produced|yielded|achieved) (?:\w+\s+)?(?:better|greater|larger|more|faster)(?-u:\b)|(?-u:\b)outperform\w*|(?-u:\b)relief(?-u:\b)|(?-u:\b)benefits?(?-u:\b)|(?-u:\b)(?:more|greater) (?:\w+\s+){0,2}(?:benefit|gain)")
+NO_DIFF = (r"no (?:statistically )?(?:significant |clinically (?:important |relevant |meaningful )?|clear |meaningful |relevant |important |additional |consistent |added )?(?:between[\s-]group )?(?:difference|advantage|benefit|effect|changes?)|"
+           r"without (?:a |any )?(?:clear |significant |meaningful |consistent |important |relevant )?(?:effect|benefit|difference|improvement|change)|noninferior|(?-u:\b)equivalent to|did not (?:outperform|add)|(?:insufficient|not enough|inadequate) evidence|evidence (?:is|was|remains) (?:insufficient|inadequate|inconclusive)|"
+           r"(?:was|were|is|are) not (?:maintained|sustained|preserved|retained)|(?:did|does) not (?:persist|last)|no longer (?:significant|different|present)|"
            r"not (?:statistically )?(?:significantly )?different|no differences?|not (?:more|superior|better)|did not (?:improve|differ|yield|show|result|provide|produce|reduce|lead)|"
            r"(?:was|were) similar|similar(?:ly)? (?:effective|improvements?|results|outcomes|effects)|none of the (?:approaches|treatments|interventions|groups) was superior|"
            r"(?:no|negligible) additional (?:benefit|effect)|comparable|no significant|has not shown|have not shown|neither|not superior|lack of significant|failed to|no (?:clinical )?improvement|inconclusive|unclear|no (?:more effective|better)(?-u:\b)")
-FAVOURS_COMPARATOR = (r"less effective than|inferior to|more effective than (?:trigger point |trp-?|the )?(?:dry needling|dn|tdn|trp-?dn|needling)|"
+FAVOURS_COMPARATOR = (r"less effective than|(?-u:\b)inferior to|more effective than (?:trigger point |trp-?|the )?(?:dry needling|dn|tdn|trp-?dn|needling)|"
                       r"in favou?r of (?:the )?(?:control|sham|comparator|placebo)|favou?ring (?:the )?(?:control|sham|comparator|placebo)")
 # within-group or both-arm statements say nothing about the comparison
 _NEUTRAL = (r"[^.;,]*(?-u:\b)(?:both (?:the )?(?:groups|approaches|interventions|techniques|treatments|arms)|each group|in all groups|"
-            r"regardless of|as well as|with (?:and|or) without|within[\s-]group|(?:two|2) techniques|all groups|demographic|baseline characteristics|"
+            r"regardless of|as well as|with (?:and|or) without|within[\s-]group|(?:two|2) techniques|all groups|demographic|baseline characteristics|at baseline|similar in (?:age|sex|gender|height|weight|bmi|body mass)|"
             r"further (?:research|studies|investigation)|future (?:research|studies)|more (?:\w+\s+){0,3}(?:studies|trials|research) (?:are|is) (?:needed|required|warranted)|"
             r"needed|warranted|should be)(?-u:\b)[^;,]*")
 _CLAUSE = r";|,?\s+but\s+|,?\s*however,?|\s+whereas\s+|,?\s+although\s+|,?\s+while\s+"
+# a clause whose subject is the control arm and which says it did better: "the control group showed
+# greater improvement", "shockwave therapy relieved pain sooner" (the needling arm is never its subject)
+_COMP_ARM = (r"control|sham|placebo|comparator|usual[\s-]care|[\w-]+[\s-]only|shock\s?wave|eswt|injections?|corticosteroids?|steroids?"
+             r"|manual therapy|massage|taping|laser|tens|electrolysis|ischa?emic compression|exercise alone|physiotherapy alone|the other group")
+_COMP_CUE = (r"(?:greater|better|larger|more|faster|sooner|earlier|superior)(?-u:\b)")
+_COMP_WINS = rf"(?:^|;)\s*(?:the |a )?(?:{_COMP_ARM})(?-u:\b)[^;]{{0,60}}?{_COMP_CUE}[^;]*"
+# "a benefit that was not maintained": the fading is a clause of its own
+_FADES = (r"(?-u:\b)(?:(?:that|which) ((?:was|were|is|are) not (?:maintained|sustained|preserved|retained))"
+          r"|(without (?:a |any )?(?:clear |significant |meaningful |consistent |important |relevant )?(?:effect|benefit|difference|improvement|change)s?))")
 
 _CERTAINTY = (r"(?-u:\b)(very[\s-]low|low|moderate|high)(?:[\s-]+to[\s-]+(?:very[\s-]low|low|moderate|high))?[\s-]+(?:quality|certainty|level|grade)?[\s-]*(?:of[\s-]+)?evidence(?-u:\b)"
               r"|(?:quality|certainty|level|strength) of (?:the )?evidence (?:\w+\s+){0,4}?(?:to|as|was|were|is|ranged from)\s+(very[\s-]low|low|moderate|high)(?-u:\b)")
@@ -59,8 +71,8 @@ _NO_HARM = (r"(?-u:\b)no (?:\w+\s+){0,2}(?:soreness|bruis|infection|complication
             r"|(?-u:\b)no (?:\w+\s+){0,2}(?:side[\s-]?effects?|adverse (?:events?|effects?|reactions?)) (?:were|was) (?:observed|reported|noted|seen|recorded)")
 # every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
 (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL, _CLAUSE, _CERTAINTY, _CONCLUDING,
- _NO_HARM) = map(ascii_classes, (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR, _NEUTRAL,
-                                 _CLAUSE, _CERTAINTY, _CONCLUDING, _NO_HARM))
+ _NO_HARM, _COMP_WINS, _FADES) = map(ascii_classes, (AE_NONE, AE_SOME, AE_ANY, _AE_PLAN, FAVOURS, NO_DIFF, FAVOURS_COMPARATOR,
+                                                     _NEUTRAL, _CLAUSE, _CERTAINTY, _CONCLUDING, _NO_HARM, _COMP_WINS, _FADES))
 
 
 # the last sentence speaks for the abstract only when it is whole: a text cut off mid-sentence
@@ -82,12 +94,13 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
              "_x_ae": l.str.contains(AE_ANY) & (kind != "background"),
              "_x_ev": pl.when(l.str.contains("evidence", literal=True)).then(l)}
     # direction is read only where some part of the abstract could state it
-    ld = pl.when(c("_x_c") | c("_x_r") | c("_x_l")).then(l)
+    # "non-inferior" is one word, so that "inferior to" reads the comparator's win only
+    ld = pl.when(c("_x_c") | c("_x_r") | c("_x_l")).then(l.str.replace_all(r"(?-u:\b)non[[:space:]-]+inferior", "noninferior"))
     lae = pl.when(c("_x_ae")).then(l)
     cert = c("_x_ev").str.extract_groups(_CERTAINTY)
     second = {
         # clauses with within-group or both-arm statements removed
-        "_x_clean": ld.str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " "),
+        "_x_clean": ld.str.replace_all(_FADES, " ; $1$2").str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " "),
         "_x_fc": ld.str.contains(FAVOURS_COMPARATOR).fill_null(False),
         "_f_ae_some": (lae.str.contains(AE_SOME) & ~lae.str.contains(_NO_HARM)).fill_null(False),
         "_f_ae_none": lae.str.contains(AE_NONE).fill_null(False),
@@ -100,15 +113,16 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     third = {
         # a clause that denies a difference ("improvements were not different") does not favour anything,
         # and "X was more effective than dry needling" favours the comparator only
-        "_x_fav": clean.str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
+        "_x_fav": clean.str.replace_all(_COMP_WINS, " ; ").str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
         .str.replace_all(r"[^;]*(?:" + FAVOURS_COMPARATOR + r")[^;]*", " ").str.contains(FAVOURS).fill_null(False),
         "_x_nd": clean.str.contains(NO_DIFF).fill_null(False),
+        "_x_fc2": clean.str.contains(_COMP_WINS).fill_null(False),
         "_f_cert": (c("_x_cert_ok") & c("_cert_v").is_not_null()).fill_null(False),
     }
     fourth = {}
     for p in _PARTS:
         fourth |= {f"_f_{p}_fav": c(f"_x_{p}") & c("_x_fav"), f"_f_{p}_nd": c(f"_x_{p}") & c("_x_nd"),
-                   f"_f_{p}_fc": c(f"_x_{p}") & c("_x_fc")}
+                   f"_f_{p}_fc": c(f"_x_{p}") & (c("_x_fc") | c("_x_fc2"))}
     return [first, second, third, fourth]
 
 
@@ -150,6 +164,8 @@ def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> tupl
     def verdict(p: str) -> pl.Expr:
         fav, nd, fc = c(f"_d_{p}_fav").fill_null(False), c(f"_d_{p}_nd").fill_null(False), c(f"_d_{p}_fc").fill_null(False)
         return (pl.when(fc & ~fav).then(pl.lit("favours_comparator"))
+                # the comparator better on one outcome or time point, needling on another
+                .when(fc & fav).then(pl.lit("mixed"))
                 .when(fav & nd).then(pl.lit("mixed"))
                 .when(fav).then(pl.lit("favours_dry_needling"))
                 .when(nd).then(pl.lit("no_difference")))
