@@ -17,6 +17,7 @@ SNAPSHOT = SHARED / "corpus" / "snapshot" / "pubmed.xml"
 DEV_XML = SHARED / "corpus" / "dev" / "pubmed.xml"
 DEV_GOLD = SHARED / "corpus" / "dev" / "gold.jsonl"
 FIXTURES = SHARED / "fixtures" / "ncbi"
+SCORER = SHARED / "tools" / "score_extraction.py"
 
 
 def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -30,6 +31,15 @@ def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_scorer():
+    """The project's extraction scorer (../shared/tools/score_extraction.py), imported in place."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_settings(tmp: Path, **overrides) -> Settings:

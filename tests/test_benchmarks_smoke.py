@@ -16,8 +16,6 @@ from evidence.parse import Deletion, ParseStats, iter_records
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-pytestmark = pytest.mark.skipif(not (SNAPSHOT.is_file() and DEV_XML.is_file()),
-                                reason="needs the shared corpus beside the repo")
 
 
 @pytest.fixture(scope="module")

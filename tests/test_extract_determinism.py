@@ -14,7 +14,6 @@ from evidence.normalise import articles_frame
 from evidence.parse import iter_records
 from test_extract_helpers import article, frame
 
-pytestmark = pytest.mark.skipif(not DEV_XML.is_file(), reason="shared dev corpus not present")
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from conftest import load_scorer
 from evidence.extract import extract_studies
 from evidence.extract.export import export_records
 from evidence.normalise import articles_frame
@@ -16,7 +16,6 @@ from evidence.parse import iter_records
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV = SHARED / "corpus" / "dev"
-SCORER = SHARED / "tools" / "score_extraction.py"
 TARGETS = {
     "relevance_f1": 0.95, "design": 0.90, "design_coarse": 0.95, "sample_size": 0.90, "max_follow_up": 0.85,
     "outcome_domains": 0.90, "outcome_instruments": 0.85, "condition": 0.90, "comparator": 0.85,
@@ -24,7 +23,6 @@ TARGETS = {
 }
 AE_MENTION = re.compile(r"adverse|side[\s-]?effects?|complications?|soreness", re.I)
 
-pytestmark = pytest.mark.skipif(not (DEV / "pubmed.xml").is_file(), reason="shared dev corpus not present")
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +31,11 @@ def dev_frames():
     return articles, extract_studies(articles)
 
 
-def _scorer():
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_dev_corpus_meets_targets(dev_frames, tmp_path, capsys):
     _, studies = dev_frames
     pred = tmp_path / "predictions.jsonl"
     pred.write_text("".join(json.dumps(r) + "\n" for r in export_records(studies)))
-    scorer = _scorer()
+    scorer = load_scorer()
     argv = [str(DEV / "gold.jsonl"), str(pred), "--min", *[f"{k}={v}" for k, v in TARGETS.items()]]
     code = scorer.main(argv)
     out = capsys.readouterr().out

@@ -20,8 +20,6 @@ from evidence.warehouse.search import load_fts
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
-pytestmark = pytest.mark.skipif(not (SNAPSHOT.is_file() and DEV_XML.is_file()),
-                                reason="needs the shared corpus beside the repo")
 
 # what a load stores, without the run ids and clocks that differ between two runs
 TABLES = {
