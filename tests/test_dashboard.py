@@ -183,6 +183,7 @@ def test_older_warehouse_without_dashboard_views_still_works(snapshot_warehouse,
     with duckdb.connect(str(db)) as con:
         for view in ("evidence_map", "studies_by_year", "outcome_results", "article_abstracts"):
             con.execute(f"DROP VIEW {view}")
+        con.execute("UPDATE schema_info SET value = 'built by an older version' WHERE key = 'fingerprint'")
     assert dashboard_html(db) == dashboard_html(snapshot_warehouse.db)
 
 

@@ -90,7 +90,7 @@ def test_bad_file_loads_nothing_and_leaves_the_warehouse_intact(settings, tmp_pa
         pipeline.ingest(settings, [good, bad])
     assert sha(settings.db) == before
     assert land.raw_files(settings.raw_dir) == raw_before
-    assert not pipeline.Path(settings.db.parent / f".{settings.db.name}.staging").exists()
+    assert not (settings.db.parent / f".{settings.db.name}.staging").exists()
 
 
 def test_one_run_at_a_time(settings):

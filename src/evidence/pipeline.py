@@ -221,7 +221,9 @@ class Run:
         r.message = str(exc) or type(exc).__name__
         r.finished_at = _utcnow()
         self._journal_quietly("failed", stage=r.last_stage, error=r.message, error_type=type(exc).__name__)
-        record_failure(self.settings, r)
+        # the warehouse is as it was; the next run adds this run's record (see recover), and the
+        # caller reports the error itself (the CLI prints it, the flow logs it)
+        log.info("run %s failed at %s: %s", r.run_id, r.last_stage, r.message)
 
     def _journal_quietly(self, event: str, **data: Any) -> None:
         """Journal the run's outcome; if even that fails (disk full), the run's own error wins."""
@@ -237,12 +239,6 @@ def record_run(con: duckdb.DuckDBPyConnection, report: RunReport) -> None:
            if k not in ("skipped_books", "skipped_other", "recovered_runs", "new_pmids", "problems")}
     cols = ", ".join(row)
     con.execute(f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-
-
-def record_failure(settings: Settings, report: RunReport) -> None:
-    """A failed run leaves the warehouse as it was; its record is added by the next run (see recover).
-    The caller reports the error itself (the CLI prints it, the flow logs it), so this only notes it."""
-    log.info("run %s failed at %s: %s", report.run_id, report.last_stage, report.message)
 
 
 # ---------------------------------------------------------------- recovery

@@ -398,8 +398,7 @@ def condition_key(condition: str | None) -> str:
 
 
 def build_brief(studies: list[dict[str, Any]], condition: str | None, *, data_date: dt.date | None,
-                extractor_version: str | None, previous: dict[str, Any] | None,
-                all_studies: list[dict[str, Any]] | None = None) -> Brief:
+                extractor_version: str | None, previous: dict[str, Any] | None) -> Brief:
     """The brief of one condition (``condition``), or the overview (``condition=None``) of ``studies``."""
     ordered = sorted(studies, key=R.card_sort_key)
     facts = state_facts(studies)

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Any
 
 import duckdb
 
-from ..warehouse.db import sql_file, statements
 
-VIEWS_FILE = "views/40_dashboard.sql"
 DASHBOARD_VIEWS = ("evidence_map", "studies_by_year", "outcome_results", "article_abstracts")
 RUNS_SHOWN = 10
 UNKNOWN = "unknown"
@@ -100,20 +97,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
-    """A warehouse published before the dashboard views existed gets them as temporary views.
-
-    The connection is read-only, so nothing is written; the next run creates them for good.
-    """
-    present = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    if all(v in present for v in DASHBOARD_VIEWS):
-        return
-    for stmt in statements(sql_file(VIEWS_FILE)):
-        body = "\n".join(line for line in stmt.splitlines() if not line.strip().startswith("--")).strip()
-        if body.upper().startswith("CREATE OR REPLACE VIEW"):
-            con.execute(re.sub(r"^CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW", body))
 
 
 def studies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -213,7 +196,6 @@ def totals(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> dict[s
 
 def collect(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON-ready data (same warehouse, same data)."""
-    ensure_views(con)
     rows = studies(con)
     return {
         "labels": labels(),

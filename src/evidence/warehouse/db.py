@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 
 from ..errors import WarehouseError
 
+log = logging.getLogger(__name__)
 _STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
 
 
@@ -81,9 +83,35 @@ def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         con.execute(f"ATTACH '{str(p.resolve()).replace(chr(39), chr(39) * 2)}' AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
-        return con
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open the warehouse {str(p)!r} read-only: {exc}") from None
+    current_views_for_session(con)
+    return con
+
+
+def current_views_for_session(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse published by an older version of evidence gets this version's views and macros
+    as temporary ones, for this read-only session only (nothing is written; the next run stores
+    them for good). Best effort: if the older tables cannot carry a new view, the stored views stay.
+    """
+    try:
+        row = con.execute("SELECT value FROM schema_info WHERE key = 'fingerprint'").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row and row[0] == schema_fingerprint():
+        return
+    for f in sorted((sql_dir() / "views").glob("*.sql")):
+        for stmt in statements(f.read_text(encoding="utf-8")):
+            body = "\n".join(line for line in stmt.splitlines() if not line.strip().startswith("--")).strip()
+            temp = re.sub(r"^CREATE OR REPLACE (VIEW|MACRO)", r"CREATE OR REPLACE TEMP \1", body)
+            if temp == body:
+                continue  # comments and the like: the stored ones serve
+            try:
+                con.execute(temp)
+            except duckdb.Error as exc:
+                log.warning("the warehouse predates this version's views (%s); run `evidence rebuild` "
+                            "to bring it up to date", exc)
+                return
 
 
 def _schema_files() -> list[Path]:
