@@ -14,12 +14,23 @@ PRAGMA create_fts_index('search_documents', 'pmid', 'title', 'abstract', stemmer
 INSERT INTO search_documents
 SELECT pmid, coalesce(title, '') AS title, coalesce(abstract, '') AS abstract
 FROM articles WHERE NOT is_deleted;
+-- The extension's own tokenize(s) is string_split_regex(regexp_replace(lower(strip_accents(s)),
+-- '[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|''"`-]+', ' '), '\s+'). fts_fast_tokenize gives the same words
+-- in about half the time at 100,000 articles: strip_accents only where the text is not plain ASCII
+-- (on ASCII it changes nothing), and translate maps every character of that class, and the
+-- whitespace \s stands for, to ' ' (a character map, not a regex), so a plain split on ' ' replaces
+-- both regexes; the empty words that leaves are dropped below, as before.
+-- tests/test_workers.py compares the index and its scores with the extension's own build.
+CREATE OR REPLACE TEMP MACRO fts_separators() AS '0123456789!@#$%^&*()_+={}[]:;<>,.?~\/|''"`-' || chr(9) || chr(10) || chr(12) || chr(13);
+CREATE OR REPLACE TEMP MACRO fts_fast_tokenize(s) AS string_split(translate(
+    CASE WHEN strlen(s) = length(s) THEN lower(s) ELSE lower(strip_accents(s)) END,
+    fts_separators(), repeat(' ', length(fts_separators()))), ' ');
 CREATE OR REPLACE TEMP TABLE fts_words AS
 SELECT docid, fieldid, w FROM (
-    SELECT d.rowid AS docid, f.fieldid, unnest(fts_main_search_documents.tokenize(d.title)) AS w
+    SELECT d.rowid AS docid, f.fieldid, unnest(fts_fast_tokenize(d.title)) AS w
     FROM search_documents d, fts_main_search_documents.fields f WHERE f.field = 'title'
     UNION ALL
-    SELECT d.rowid AS docid, f.fieldid, unnest(fts_main_search_documents.tokenize(d.abstract)) AS w
+    SELECT d.rowid AS docid, f.fieldid, unnest(fts_fast_tokenize(d.abstract)) AS w
     FROM search_documents d, fts_main_search_documents.fields f WHERE f.field = 'abstract'
 ) WHERE w IS NOT NULL AND len(w) > 0;
 CREATE OR REPLACE TEMP TABLE fts_vocab AS
@@ -47,3 +58,5 @@ SELECT count(docid), sum(len) / count(len) FROM fts_main_search_documents.docs;
 DROP TABLE fts_words;
 DROP TABLE fts_vocab;
 DROP TABLE fts_dict;
+DROP MACRO fts_fast_tokenize;
+DROP MACRO fts_separators;
