@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import cue_stages
+from .text import cue_stages, masked
 
 SHAM = (r"(?i)(?-u:\b)sham(?-u:\b)|simulated (?:dry )?needl|placebo needl|non-?penetrat|streitberger|park sham|"
         r"(?-u:\b)simulated (?:dry needling|dn|treatment|intervention)")
@@ -51,8 +51,9 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
             "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS, "pdev": _PLACEBO_DEVICE,
             "either": _EITHER, "alone": _ALONE}
     # background sentences never describe this study's arms: they are not read at all
-    first = {"_c_l": pl.when(pl.col("kind") != "background").then(pl.col("l"))}
-    hit, flags = cue_stages("_c_l", cues, "_h_")
+    first = {"_c_l": masked(pl.col("kind") != "background", pl.col("l"))}
+    # "either" needs an "or" between the arms
+    hit, flags = cue_stages("_c_l", cues, "_h_", gates={"either": r"[[:space:]]or[[:space:]]"})
     h = pl.col
     # the control arm is named where the study is described, not where results are reported
     described = ~pl.col("kind").is_in(["results", "conclusion"])

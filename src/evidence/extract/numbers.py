@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import INT, ascii_classes, to_number
+from .text import INT, ascii_classes, masked
 
 PEOPLE = (r"(?:patients|participants|subjects|individuals|people|persons|women|men|adults|athletes|volunteers"
           r"|players|runners|beneficiaries|cases|females|males|children|adolescents|soldiers|students|workers"
           r"|recruits|veterans|employees|elderly|outpatients|amateurs|footballers|dancers|sportsmen|sportswomen"
           r"|military personnel)")
+_PEOPLE_WORDS = PEOPLE[3:-1]  # the alternation without its group
 # "A total of 38 participants", "Thirty-nine subjects", "29 young non-athlete women", "sample size ... 58"
 _TOTAL = (rf"(?:^|[^/\d.,])(?-u:\b)({INT})\s+((?:[\w-]+\s+){{0,3}}?){PEOPLE}(?-u:\b)"
           rf"|(?-u:\b)sample (?:size )?(?:of|was|were|was calculated (?:to be|as)|consisted of|included|comprised)\s+({INT})(?-u:\b)")
@@ -43,6 +44,12 @@ _DIGIT = r"[0-9]"
                     _OF_ENROLLED, _POOLED))
 
 
+def to_number(count: pl.Expr) -> pl.Expr:
+    """An ``INT`` match ("1,234", "12") as Float64: ``text.to_number`` for digits and commas only,
+    without its whitespace and ordinal-suffix passes (each a full column over all sentences)."""
+    return count.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+
+
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: sample size, groups and n_studies candidates (digits only: number words are digits in ``l``).
 
@@ -50,16 +57,27 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     """
     l = pl.col("l")
     # every count below holds a digit, so the heavy patterns run only on sentences that have one
-    ld = pl.when(l.str.contains(_DIGIT)).then(l)
+    ld = masked(l.str.contains(_DIGIT), l)
     has_n = pl.when(l.str.contains(r"(?-u:\b)n[[:space:]]*=")).then(l)
-    first = {"_n_total": ld.str.extract_groups(_TOTAL), "_n_after": has_n.str.extract_groups(_N_AFTER),
-             "_n_eqs": has_n.str.extract_all(_N_EQ), "_n_st": ld.str.extract_groups(_STUDIES),
-             "_n_gw": ld.str.extract(_GROUPS_WORD, 1), "_n_of": ld.str.extract(_OF_ENROLLED, 1),
-             "_n_pool": ld.str.extract(_POOLED, 1), "_n_g1": ld.str.extract(_GROUPS_ONE_OF, 1),
-             "_n_gi": ld.str.extract(_GROUPS_INTERVENTIONS, 1),
+
+    def words(*gate: str) -> pl.Expr:
+        """``ld`` where one of the words ``gate`` occurs: each pattern below reads only the sentences
+        with a word that every match of it holds (a scan for a few words is much cheaper than it)."""
+        return masked(ld.str.contains("|".join(gate)), ld)
+
+    first = {"_n_total": words(_PEOPLE_WORDS, "sample").str.extract_groups(_TOTAL),
+             "_n_after": has_n.str.extract_groups(_N_AFTER),
+             "_n_eqs": has_n.str.extract_all(_N_EQ),
+             "_n_st": words("studies|trials|rcts|articles|papers|publications|reports").str.extract_groups(_STUDIES),
+             "_n_gw": words("group|arm").str.extract(_GROUPS_WORD, 1),
+             "_n_of": words("enrolled|randomi|recruited|included|allocated").str.extract(_OF_ENROLLED, 1),
+             "_n_pool": words("studies|trials|rcts").str.extract(_POOLED, 1),
+             "_n_g1": words("one of|1 of").str.extract(_GROUPS_ONE_OF, 1),
+             "_n_gi": words("interventions|arms|conditions").str.extract(_GROUPS_INTERVENTIONS, 1),
              "_n_gor": pl.when(l.str.contains(r"(?-u:\b)or(?-u:\b)")).then(l).str.extract(_GROUPS_OR, 1),
-             "_n_arms": l.str.contains(_ARMS_SENT), "_n_alloc": l.str.contains(r"randomi|allocat|assign|divid"),
-             "_n_usable": ~l.str.contains(_NOT_ENROLLED) | l.str.contains(_ENROLLED),
+             # read only where a count can use them (a sentence with a digit)
+             "_n_arms": ld.str.contains(_ARMS_SENT), "_n_alloc": ld.str.contains(r"randomi|allocat|assign|divid"),
+             "_n_usable": ~ld.str.contains(_NOT_ENROLLED) | ld.str.contains(_ENROLLED),
              "_ctl": l.str.contains(r"(?-u:\b)(?:control group|controls|sham|placebo|versus|vs|groups|arms|randomi[sz]ed|randomly)(?-u:\b)")}
     total = pl.col("_n_total")
     total_n = pl.coalesce(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import ascii_classes, cue_stages
+from .text import ascii_classes, cue_stages, masked
 
 # (canonical name, pattern). Order matters only for naming a match (first pattern that matches it wins).
 INSTRUMENTS: list[tuple[str, str]] = [
@@ -101,10 +101,14 @@ def instruments(per_record: pl.LazyFrame) -> pl.LazyFrame:
     One row per mention, named in a single column (a ``list.eval`` runs per record, which is slow).
     """
     m = pl.col("m")
-    named = pl.when(m.str.starts_with("\x1f")).then(_canon(m.str.strip_chars_start("\x1f"))).otherwise(_name(m))
+    bare_m = m.str.strip_chars_start("\x1f")  # the mention itself when it has no "\x1f"
+    named = pl.when(m.str.starts_with("\x1f")).then(_canon(bare_m)).otherwise(_name(bare_m))
     found = pl.concat_list(pl.col("_o_found").fill_null([]), pl.col("_o_found_abbr").fill_null([])).alias("m")
-    return (per_record.select("_r", found).explode("m").filter(m.is_not_null() & (m != ""))
-            .with_columns(m=named).filter(m.is_not_null())
+    mentions = per_record.select("_r", found).explode("m").filter(m.is_not_null() & (m != ""))
+    # most mentions are a few strings ("VAS", "WOMAC" ...): each distinct one is named once
+    names = mentions.select(m.unique()).with_columns(_name=named)
+    return (mentions.join(names, on="m", how="left", maintain_order="left").select("_r", m=pl.col("_name"))
+            .filter(m.is_not_null())
             .group_by("_r").agg(m.unique(maintain_order=True).alias("_instruments")))
 
 
@@ -123,11 +127,11 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     # A background sentence describes the disease, not what was measured; in an unlabelled abstract
     # the first sentence usually is background unless it states the aim.
     background = (pl.col("kind") == "background") | (pl.col("_first") & (pl.col("label") == ""))
-    usable = ~background | pl.col("l").str.contains(_PURPOSE)
+    usable = ~background | masked(background, pl.col("l")).str.contains(_PURPOSE)
     # Ultrasound guiding a needle is no outcome measure; neither is "therapeutic ultrasound". The
     # replacement runs only on the few sentences that name either (the others are null, then l).
-    lu = pl.when(usable).then(pl.col("l"))
-    guided = pl.when(lu.str.contains("guid|therapeutic ultra")).then(lu).str.replace_all(_GUIDED, "")
+    lu = masked(usable, pl.col("l"))
+    guided = masked(lu.str.contains("guid|therapeutic ultra"), lu).str.replace_all(_GUIDED, "")
     first = {"_o_l": pl.coalesce(guided, lu),
              "_o_s": pl.when(usable & pl.col("s").str.contains("(", literal=True)).then(pl.col("s"))}
     hit, flags = cue_stages("_o_l", dict(DOMAINS), "_od_")

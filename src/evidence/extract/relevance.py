@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import ascii_classes, bare, cue_stages, tagged
+from .text import ascii_classes, bare, cue_stages, masked, tagged
 
 # Dry needling and its named forms (intramuscular stimulation, TrP-DN, PIEDN ...).
 DRY_NEEDLING = (r"(?i)(?-u:\b)dry[\s-]*need(?:l)?(?:ing|ed|e)(?-u:\b)|(?-u:\b)intramuscular (?:electrical )?stimulation(?-u:\b)"
@@ -58,6 +58,8 @@ MUSCLES = [
 _MUSCLE_RE = r"(?-u:\b)(?:" + "|".join(sorted(MUSCLES, key=len, reverse=True)) + r")(?-u:\b)"
 # plural forms ("hamstrings") and "quadricep" become the names before extraction
 _PLURAL = r"(?-u:\b)(" + "|".join(m for m in sorted(MUSCLES, key=len, reverse=True) if not m.endswith("s")) + r")s(?-u:\b)"
+# every match of _MUSCLE_RE (after the plural forms are turned into names) holds one of these
+_MUSCLE_GATE = "|".join(sorted({m.replace("quadriceps", "quadricep") for m in MUSCLES}))
 _NEEDLE_SENT = r"needl|(?-u:\b)dn(?-u:\b)|trp-?dn|(?-u:\b)ims(?-u:\b)"
 
 _TECHNIQUE = (r"((?:(?:ultrasound[\s-]guided|periosteal|intra-?articular|electrical|percutaneous|superficial|deep"
@@ -91,7 +93,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
             .when(pl.col("kind") == "background").then(2).otherwise(1))
     # (patterns on ``l``: ASCII classes, see ``text.ascii_classes``)
     final = {"cond": cond, "_dn_s": pl.col("l").str.contains(ascii_classes(bare(DRY_NEEDLING))),
-             "_mus": pl.when(k("_k__needle")).then(pl.col("l")).str.replace_all(_PLURAL, "${1}")
+             "_mus": masked(k("_k__needle") & pl.col("l").str.contains(_MUSCLE_GATE), pl.col("l")).str.replace_all(_PLURAL, "${1}")
              .str.replace_all(r"(?-u:\b)quadricep(?-u:\b)", "quadriceps").str.extract_all(_MUSCLE_RE),
              "_rank": rank, "_tech": pl.when(k("_k__tech")).then(pl.col("l")).str.extract(ascii_classes(_TECHNIQUE), 1)}
     return [hit, flags, final]

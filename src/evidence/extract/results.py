@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import INT, ascii_classes
+from .text import INT, ascii_classes, masked
 
 _AE = (r"adverse (?:events?|effects?|reactions?|outcomes?)|side[\s-]?effects?|complications?|(?-u:\b)harms?(?-u:\b)"
        r"|undesirable effects?|unwanted effects?")
@@ -88,15 +88,19 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     l, c = pl.col("l"), pl.col  # patterns run on the lower-cased sentence; spans keep the original
     kind = pl.col("kind")
     is_abs = pl.col("src") == "abstract"
-    conclusion_like = (kind == "conclusion") | (kind != "background") & l.str.contains(_CONCLUDING)
-    results_like = (kind == "results") | l.str.contains(r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared")
-    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like, "_x_l": is_abs & pl.col("last") & l.str.contains(_COMPLETE),
-             "_x_ae": l.str.contains(AE_ANY) & (kind != "background"),
-             "_x_ev": pl.when(l.str.contains("evidence", literal=True)).then(l)}
+    # each pattern reads only the sentences whose flag it can change (``masked``): the flags below are
+    # used only with ``is_abs``, and the kind decides the others
+    conclusion_like = (kind == "conclusion") | masked(is_abs & ~kind.is_in(["background", "conclusion"]), l).str.contains(_CONCLUDING).fill_null(False)
+    results_like = (kind == "results") | masked(is_abs & (kind != "results"), l).str.contains(
+        r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared").fill_null(False)
+    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like,
+             "_x_l": masked(is_abs & pl.col("last"), l).str.contains(_COMPLETE).fill_null(False),
+             "_x_ae": masked(kind != "background", l).str.contains(AE_ANY).fill_null(False),
+             "_x_ev": masked(l.str.contains("evidence", literal=True), l)}
     # direction is read only where some part of the abstract could state it
     # "non-inferior" is one word, so that "inferior to" reads the comparator's win only
-    ld = pl.when(c("_x_c") | c("_x_r") | c("_x_l")).then(l.str.replace_all(r"(?-u:\b)non[[:space:]-]+inferior", "noninferior"))
-    lae = pl.when(c("_x_ae")).then(l)
+    ld = masked(c("_x_c") | c("_x_r") | c("_x_l"), l).str.replace_all(r"(?-u:\b)non[[:space:]-]+inferior", "noninferior")
+    lae = masked(c("_x_ae"), l)
     cert = c("_x_ev").str.extract_groups(_CERTAINTY)
     second = {
         # clauses with within-group or both-arm statements removed
@@ -113,7 +117,8 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     third = {
         # a clause that denies a difference ("improvements were not different") does not favour anything,
         # and "X was more effective than dry needling" favours the comparator only
-        "_x_fav": clean.str.replace_all(_COMP_WINS, " ; ").str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
+        # (the clauses removed never make a match of FAVOURS, so only a sentence with one is worth rewriting)
+        "_x_fav": masked(clean.str.contains(FAVOURS), clean).str.replace_all(_COMP_WINS, " ; ").str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
         .str.replace_all(r"[^;]*(?:" + FAVOURS_COMPARATOR + r")[^;]*", " ").str.contains(FAVOURS).fill_null(False),
         "_x_nd": clean.str.contains(NO_DIFF).fill_null(False),
         "_x_fc2": clean.str.contains(_COMP_WINS).fill_null(False),

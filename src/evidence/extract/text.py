@@ -228,18 +228,37 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("_i").sub(1).alias("_i"))
 
 
+def masked(mask: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """``text`` where ``mask`` is true, else null: ``pl.when(mask).then(text)`` with an empty string
+    behind every null.
+
+    A null keeps the value it hides, and polars runs ``str.contains``, ``str.replace``,
+    ``str.replace_all`` and ``str.to_lowercase`` over hidden values too: behind a plain
+    ``when/then`` mask a pattern still reads every sentence, so the mask saves nothing. An empty
+    string behind the null costs nothing to read (the other string functions skip nulls).
+    """
+    return pl.when(mask).then(pl.when(mask).then(text).otherwise(pl.lit("")))
+
+
 def bare(pattern: str) -> str:
     return pattern[4:] if pattern.startswith("(?i)") else pattern
 
 
-def cue_stages(col: str, cues: dict[str, str], prefix: str) -> list[dict[str, pl.Expr]]:
+def cue_stages(col: str, cues: dict[str, str], prefix: str, gates: dict[str, str] | None = None) -> list[dict[str, pl.Expr]]:
     """Flags ``{prefix}{name}``: does ``col`` (from ``lower``) match each cue pattern (its ``(?i)`` dropped)?
 
     Most sentences match none of a module's cues, so one scan with the union of the patterns picks
     the sentences worth reading, and each pattern then runs on those only (the others are null).
+    ``gates`` names, for a slow cue, a cheap pattern that every match of it contains: the cue then
+    reads only the sentences that match its gate.
     """
     union = ascii_classes("|".join(f"(?:{bare(p)})" for p in cues.values()))
     hit = f"{prefix}_hit"
-    return [{hit: pl.when(pl.col(col).str.contains(union)).then(pl.col(col))},
-            {f"{prefix}{name}": pl.col(hit).str.contains(ascii_classes(bare(p))).fill_null(False) for name, p in cues.items()}]
+    flags = {}
+    for name, p in cues.items():
+        text = pl.col(hit)
+        if gates and name in gates:
+            text = masked(text.str.contains(gates[name]), text)
+        flags[f"{prefix}{name}"] = text.str.contains(ascii_classes(bare(p))).fill_null(False)
+    return [{hit: masked(pl.col(col).str.contains(union), pl.col(col))}, flags]
 

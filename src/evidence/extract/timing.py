@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import NUM, ascii_classes
+from .text import NUM, ascii_classes, masked
 
 _UNIT = r"(?<unit>hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?|minutes?|mins?)"
 _LIST = rf"(?<nums>(?:{NUM}(?:\s*(?:-|–|,|/|&|(?-u:\b)and(?-u:\b)|(?-u:\b)or(?-u:\b)|(?-u:\b)to(?-u:\b))\s*)+)*{NUM})"
@@ -84,8 +84,8 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
                 .fill_null(freq.struct.field("1").str.extract(r"([0-9]+)").cast(pl.Float64)))
     n_sess = freq.struct.field("2").cast(pl.Float64, strict=False)
     return [{"_sw": n_sess / per_week,
-             "_single": _ABSTRACT & l.str.contains(_SINGLE),
-             "_post": _ABSTRACT & l.str.contains(_POST_TX) & (pl.col("kind") != "background")}]
+             "_single": masked(_ABSTRACT, l).str.contains(_SINGLE).fill_null(False),
+             "_post": masked(_ABSTRACT & (pl.col("kind") != "background"), l).str.contains(_POST_TX).fill_null(False)}]
 
 
 def aggregations() -> list[pl.Expr]:
