@@ -42,7 +42,9 @@ StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
 LOAD_CHUNK = 5000  # records per load transaction: large enough to amortise SQL, small enough for memory
 WORKERS = 2  # worker processes that parse and extract while the run's process loads (0: never)
-POOL_CHUNK = 1000  # records per worker task (and load transaction) when loading with the workers
+POOL_CHUNK = 1000  # records per piece a worker parses (and per load transaction) when loading with the workers
+POOL_TASK = 1000  # records per worker task: its pieces are extracted together (see workers.process)
+POOL_AHEAD = 2  # tasks in flight per worker (the one it works on, the next one queued)
 POOL_THREADS = 1  # polars threads in each worker, DuckDB threads here while the workers run (they use the cores)
 POOL_DUCKDB_MEMORY = "150MB"  # DuckDB's memory_limit here while the workers run, so the three fit 1 GB
 POOL_MIN_BYTES = 4 << 20  # raw files (gzip) of at least this size are loaded with the workers (~4,000 records)
@@ -467,15 +469,18 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
     run.con.execute(f"SET threads = {POOL_THREADS}")
     run.con.execute(f"SET memory_limit = '{POOL_DUCKDB_MEMORY}'")
     try:
-        for i, (task, result) in enumerate(pool.run_ordered(pool.plan(paths, min(LOAD_CHUNK, POOL_CHUNK)), workers,
-                                                            ahead=2, polars_threads=POOL_THREADS,
-                                                            on_error=canonical_error), 1):
-            for k in ("articles", "deleted", "books_skipped", "other_skipped"):
-                setattr(stats, k, getattr(stats, k) + getattr(result.stats, k))
-            stats.deleted_pmids += result.stats.deleted_pmids
-            progress.load(result.frames, result.studies, result.records, result.deletions, task.done)
-            del result
-            if i % 8 == 0:  # give freed result frames' pages back to the system
+        tasks = pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK))
+        for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
+                                                             on_error=canonical_error), 1):
+            while results:  # piece by piece, each dropped once loaded
+                result = results.pop(0)
+                for name in ("articles", "deleted", "books_skipped", "other_skipped"):
+                    setattr(stats, name, getattr(stats, name) + getattr(result.stats, name))
+                stats.deleted_pmids += result.stats.deleted_pmids
+                progress.load(result.frames, result.studies, result.records, result.deletions, [])
+                del result
+            progress.load(None, None, 0, [], task.done)  # the files whose last piece this was
+            if i % 3 == 0:  # give freed result frames' pages back to the system
                 pool.trim_heap()
     finally:
         try:
