@@ -8,6 +8,8 @@ abstract sections), which the warehouse keeps in child tables instead.
 from __future__ import annotations
 
 import hashlib
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Iterable
 
 import polars as pl
@@ -65,55 +67,135 @@ CHILDREN: dict[str, dict[str, pl.DataType]] = {
 }
 
 
-def _h(value: Any) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+def _digest(text: str) -> str:
+    """The hash of a record part: ``_digest(repr(part))`` (see _hashes)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _history(rec: dict[str, Any], status: str) -> Any:
-    for h in rec["history"]:
-        if h["status"] == status:
-            return h["date"]
-    return None
+# The hashes are stored in warehouses to detect changes, so what they hash must stay exactly
+# repr() of the same parts of the record. The _r_* functions below build those strings for the
+# parser's dict shapes (its keys, in its order) ~20-30% faster than repr(): repr() of a dict
+# renders every key again and guards against recursion, while these f-strings hold the keys as
+# constants and render only the values. (Lists of strings are left to repr(), which is faster.)
+
+_DATE_REPRS: dict[Any, str] = {None: "None"}
 
 
-def article_row(rec: dict[str, Any]) -> dict[str, Any]:
+def _r_date(d: Any) -> str:
+    """repr() of a date (or None); records share few distinct dates, so each is rendered once."""
+    try:
+        return _DATE_REPRS[d]
+    except KeyError:
+        text = repr(d)
+        if len(_DATE_REPRS) < 100_000:
+            _DATE_REPRS[d] = text
+        return text
+
+
+def _r_sections(sections: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join([f"{{'position': {p!r}, 'label': {lb!r}, 'category': {c!r}, 'text': {t!r}}}"
+                            for p, lb, c, t in map(dict.values, sections)]) + "]"
+
+
+def _r_authors(authors: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join([
+        f"{{'position': {pos!r}, 'last_name': {last!r}, 'fore_name': {fore!r}, 'initials': {ini!r}, "
+        f"'suffix': {suffix!r}, 'collective_name': {coll!r}, 'orcid': {orcid!r}, "
+        f"'affiliations': {affs!r}, 'equal_contrib': {equal!r}}}"
+        for pos, last, fore, ini, suffix, coll, orcid, affs, equal in map(dict.values, authors)]) + "]"
+
+
+def _r_qualifiers(qualifiers: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join([f"{{'name': {n!r}, 'ui': {ui!r}, 'major': {major!r}}}"
+                            for n, ui, major in map(dict.values, qualifiers)]) + "]"
+
+
+def _r_mesh(mesh: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join([
+        f"{{'descriptor': {d!r}, 'descriptor_ui': {ui!r}, 'major': {major!r}, "
+        f"'qualifiers': {_r_qualifiers(qs) if qs else '[]'}}}"
+        for d, ui, major, qs in map(dict.values, mesh)]) + "]"
+
+
+def _r_history(history: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join([f"{{'status': {status!r}, 'date': {_r_date(d)}}}"
+                            for status, d in map(dict.values, history)]) + "]"
+
+
+FACETS = tuple(ARTICLES["facet_hashes"].to_schema())  # type: ignore[attr-defined]
+# repr(sorted(facets.items())), as content_hash has always hashed it, to fill in with str.format
+_SORTED_FACETS = "[" + ", ".join(f"({f!r}, '{{{f}}}')" for f in sorted(FACETS)) + "]"
+
+
+def _hashes(rec: dict[str, Any], pts: list[str]) -> tuple[str, ...]:
+    """content_hash, then the facet hashes in ``FACETS`` order, for one record.
+
+    The text hashed is exactly repr() of, per facet: citation, the tuple (title, journal_title,
+    volume, issue, pages, pub_date_text, languages, citation_status); abstract, abstract_sections;
+    authors; mesh, (mesh, keywords, chemicals); publication_types, their names; corrections,
+    comments_corrections; ids, (article_ids, databanks, grants); and content_hash, (version,
+    sorted(facets.items()), date_revised, history).
+    """
+    r = repr  # lists of strings, and lists of dicts that are usually empty or short, keep plain repr()
+    f = {
+        "citation": _digest(
+            f"({rec['title']!r}, {rec['journal_title']!r}, {rec['volume']!r}, {rec['issue']!r}, "
+            f"{rec['pages']!r}, {rec['pub_date_text']!r}, {rec['languages']!r}, "
+            f"{rec['citation_status']!r})"),
+        "abstract": _digest(_r_sections(rec["abstract_sections"])),
+        "authors": _digest(_r_authors(rec["authors"])),
+        "mesh": _digest(f"({_r_mesh(rec['mesh'])}, {r(rec['keywords'])}, {r(rec['chemicals'])})"),
+        "publication_types": _digest(repr(pts)),
+        "corrections": _digest(r(rec["comments_corrections"])),
+        "ids": _digest(f"({r(rec['article_ids'])}, {r(rec['databanks'])}, {r(rec['grants'])})"),
+    }
+    content = _digest(f"({rec['version']!r}, {_SORTED_FACETS.format(**f)}, "
+                      f"{_r_date(rec['date_revised'])}, {_r_history(rec['history'])})")
+    return (content, *(f[name] for name in FACETS))
+
+
+# The article columns taken from the record as they are (the other columns are derived below).
+_SCALARS = ("pmid", "version", "title", "vernacular_title", "abstract", "copyright", "journal_title",
+            "journal_iso", "issn", "issn_linking", "nlm_unique_id", "journal_country", "volume", "issue",
+            "pages", "pub_year", "pub_month", "pub_day", "pub_date", "pub_date_text", "article_date", "doi",
+            "pmc", "pii", "citation_status", "indexing_method", "owner", "publication_status",
+            "date_completed", "date_revised")
+_DERIVED = ("language", "entrez_date", "pubmed_date", "is_retracted", "is_notice", "has_erratum",
+            "content_hash")
+
+
+def _derived(rec: dict[str, Any]) -> tuple[Any, ...]:
+    """One article's derived values: ``_DERIVED`` in order, then the ``FACETS`` hashes in order."""
     pts = [p["name"] for p in rec["publication_types"]]
     refs = {c["ref_type"] for c in rec["comments_corrections"]}
-    facets = {
-        "citation": _h((rec["title"], rec["journal_title"], rec["volume"], rec["issue"], rec["pages"],
-                        rec["pub_date_text"], rec["languages"], rec["citation_status"])),
-        "abstract": _h(rec["abstract_sections"]),
-        "authors": _h(rec["authors"]),
-        "mesh": _h((rec["mesh"], rec["keywords"], rec["chemicals"])),
-        "publication_types": _h(pts),
-        "corrections": _h(rec["comments_corrections"]),
-        "ids": _h((rec["article_ids"], rec["databanks"], rec["grants"])),
-    }
-    row = {k: rec.get(k) for k in ARTICLES if k in rec}
-    row.update(
-        language=rec["languages"][0] if rec["languages"] else None,
-        entrez_date=_history(rec, "entrez"),
-        pubmed_date=_history(rec, "pubmed"),
-        is_retracted=bool(RETRACTED_TYPES & set(pts)) or "RetractionIn" in refs,
-        is_notice=bool(NOTICE_TYPES & set(pts)) or bool({"RetractionOf", "ErratumFor"} & refs),
-        has_erratum="ErratumIn" in refs,
-        facet_hashes=facets,
-        content_hash=_h((rec["version"], sorted(facets.items()), rec["date_revised"], rec["history"])),
-        publication_types=pts,
-        mesh_terms=[m["descriptor"] for m in rec["mesh"] if m["descriptor"]],
-        keywords=[k["keyword"] for k in rec["keywords"]],
-        registry_ids=[d["accession"] for d in rec["databanks"]],
+    entrez = pubmed = None
+    for h in rec["history"]:  # the first date of each status
+        status = h["status"]
+        if status == "entrez":
+            if entrez is None:
+                entrez = h["date"]
+        elif status == "pubmed" and pubmed is None:
+            pubmed = h["date"]
+    languages = rec["languages"]
+    return (
+        languages[0] if languages else None,
+        entrez,
+        pubmed,
+        bool(RETRACTED_TYPES.intersection(pts)) or "RetractionIn" in refs,
+        bool(NOTICE_TYPES.intersection(pts)) or "RetractionOf" in refs or "ErratumFor" in refs,
+        "ErratumIn" in refs,
+        *_hashes(rec, pts),
     )
-    return row
 
 
-# Child tables: (frame name, record key, {column: field of the item}); "pmid" is added. Built column
-# by column (one list comprehension each) and handed to polars whole: far faster than row dicts.
+# Child tables: (record key, {column: field of the item}); "pmid" is added.
 _CHILD_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
     "abstract_sections": ("abstract_sections", {c: c for c in ("position", "label", "category", "text")}),
     "authors": ("authors", {c: c for c in ("position", "last_name", "fore_name", "initials", "suffix",
                                            "collective_name", "orcid", "affiliations", "equal_contrib")}),
     "publication_types": ("publication_types", {"ui": "ui", "name": "name"}),
+    "mesh_terms": ("mesh", {"descriptor": "descriptor", "descriptor_ui": "descriptor_ui", "major": "major",
+                            "qualifiers": "qualifiers"}),
     "keywords": ("keywords", {"keyword": "keyword", "major": "major", "owner": "owner"}),
     "chemicals": ("chemicals", {"name": "name", "ui": "ui", "registry_number": "registry_number"}),
     "grants": ("grants", {c: c for c in ("grant_id", "acronym", "agency", "country")}),
@@ -123,47 +205,92 @@ _CHILD_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
                                                       "ref_source": "ref_source"}),
     "history_dates": ("history", {"status": "status", "date": "date"}),
 }
+# Columns whose items are lists, kept flat with each item's count (see _nest): the fields of the
+# list's dicts, or () for a list of plain values.
+_NESTED: dict[str, tuple[str, ...]] = {"affiliations": (), "qualifiers": ("name", "major")}
+
+# Records are read in blocks of this many: everything a block gives (hashes, article columns,
+# child rows) is taken while its objects are still in the CPU cache. A pass over the whole batch
+# per table reads every record from memory again each time (measured: ~25% slower).
+_BLOCK = 64
 
 
-def _lists(values: list[list[Any]], dtype: pl.DataType) -> pl.Series:
-    """A List column from Python lists, built from the flat items and their row numbers: polars'
-    own conversion of nested Python lists costs ~20 µs per row, this ~0.3."""
-    n = len(values)
-    idx = [i for i, xs in enumerate(values) for _ in xs]
-    if not idx:
-        return pl.Series([[]] * n, dtype=pl.List(dtype)) if n else pl.Series([], dtype=pl.List(dtype))
-    flat = pl.DataFrame({"i": pl.Series(idx, dtype=pl.UInt32),
-                         "v": pl.Series([x for xs in values for x in xs], dtype=dtype)})
-    grouped = flat.group_by("i", maintain_order=True).agg(pl.col("v"))
-    out = (pl.DataFrame({"i": pl.arange(0, n, dtype=pl.UInt32, eager=True)})
-           .join(grouped, on="i", how="left", maintain_order="left"))
-    return out["v"].fill_null(pl.lit([], dtype=pl.List(dtype)))
+def _getter(fields: tuple[str, ...]) -> Any:
+    """itemgetter giving a tuple for any number of fields."""
+    if len(fields) == 1:
+        one = itemgetter(fields[0])
+        return lambda x: (one(x),)
+    return itemgetter(*fields)
 
 
-def _child_frame(recs: list[dict[str, Any]], name: str) -> pl.DataFrame:
-    schema = CHILDREN[name]
-    if name == "mesh_terms":
-        # no (pmid, item) tuples: allocating millions of small objects wakes the garbage collector
-        items = [m for r in recs for m in r["mesh"]]
-        cols: dict[str, Any] = {
-            "pmid": [r["pmid"] for r in recs for _ in r["mesh"]],
-            "descriptor": [m["descriptor"] for m in items],
-            "descriptor_ui": [m["descriptor_ui"] for m in items],
-            "major": [m["major"] for m in items],
-            "qualifiers": _lists([[q["name"] for q in m["qualifiers"]] for m in items], pl.String),
-            "major_qualifiers": _lists([[q["name"] for q in m["qualifiers"] if q["major"]] for m in items],
-                                       pl.String),
-        }
-    else:
-        key, fields = _CHILD_FIELDS[name]
-        items = [x for r in recs for x in r[key]]
-        cols = {"pmid": [r["pmid"] for r in recs for _ in r[key]]}
-        for col, field in fields.items():
-            values = [x[field] for x in items]
-            cols[col] = _lists(values, schema[col].inner) if isinstance(schema[col], pl.List) else values
-    if not items:
-        return pl.DataFrame(schema=schema)
-    return pl.DataFrame(cols, schema=schema)
+def _extend(cols: list[list[Any]], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Append rows (tuples) to column lists, transposed by zip (the loop runs in C)."""
+    for col, values in zip(cols, zip(*rows)):
+        col.extend(values)
+
+
+class _Table:
+    """One child table's columns, gathered block by block from the records' lists of dicts."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.key, fields = _CHILD_FIELDS[name]
+        self.columns = list(fields)
+        self._items = itemgetter(self.key)
+        self._get = _getter(tuple(fields.values()))
+        self.values: list[list[Any]] = [[] for _ in fields]
+        self.lengths: list[int] = []  # items per record
+        # nested columns: (column index, flat items, items per row, sub-field getter, sub-field columns)
+        self.nested = [(self.columns.index(c), [], [], _getter(sub) if sub else None, [[] for _ in sub])
+                       for c, sub in _NESTED.items() if c in fields]
+
+    def add(self, block: list[dict[str, Any]]) -> None:
+        lists = list(map(self._items, block))
+        self.lengths += map(len, lists)
+        start = len(self.values[0])
+        _extend(self.values, map(self._get, chain.from_iterable(lists)))
+        for i, flat, counts, get, sub in self.nested:
+            new = self.values[i][start:]
+            counts += map(len, new)
+            if get is None:
+                flat += chain.from_iterable(new)
+            else:
+                _extend(sub, map(get, chain.from_iterable(new)))
+
+    def frame(self, pmids: pl.Series) -> pl.DataFrame:
+        schema = CHILDREN[self.name]
+        if not self.values[0]:
+            return pl.DataFrame(schema=schema)
+        # each record's PMID once per item (a record without items gives no row)
+        cols: dict[str, Any] = {"pmid": pmids.to_frame().select(
+            pl.col("pmid").repeat_by(pl.Series(self.lengths, dtype=pl.UInt32)).explode(empty_as_null=False)
+        ).to_series()}
+        cols.update(zip(self.columns, self.values))
+        for i, flat, counts, _, sub in self.nested:
+            col = self.columns[i]
+            if col == "affiliations":
+                cols[col] = _nest(pl.Series(flat, dtype=pl.String), counts)
+            else:  # MeSH qualifiers: their names, and the names of the major ones
+                q = pl.DataFrame(dict(zip(("name", "major"), sub)), schema={"name": pl.String, "major": pl.Boolean})
+                cols["qualifiers"] = _nest(q["name"], counts)
+                majors = _nest(q["major"], counts).list.sum().cast(pl.Int64)  # major ones per heading
+                cols["major_qualifiers"] = _nest(q.filter("major")["name"], majors)
+        return pl.DataFrame(cols, schema=schema)
+
+
+def _nest(flat: pl.Series, lengths: list[int] | pl.Series) -> pl.Series:
+    """A List column: row i holds the next ``lengths[i]`` items of ``flat``.
+
+    Each row gathers its range of the one flat column, all in polars: converting nested Python
+    lists costs ~20 µs per row, grouping the items by row number (or list.slice) 2-3x more than this.
+    """
+    n = pl.Series(lengths, dtype=pl.Int64)
+    if not len(n):
+        return pl.Series([], dtype=pl.List(flat.dtype))
+    ends = n.cum_sum()
+    return (pl.DataFrame({"start": ends - n, "end": ends})
+            .select(pl.lit(flat).implode().list.gather(pl.int_ranges("start", "end")))
+            .to_series())
 
 
 def frames(records: Iterable[dict[str, Any]]) -> dict[str, pl.DataFrame]:
@@ -182,26 +309,33 @@ def _frames(records: Iterable[dict[str, Any]]) -> dict[str, pl.DataFrame]:
     if not recs:
         return {"articles": pl.DataFrame(schema=ARTICLES),
                 **{name: pl.DataFrame(schema=schema) for name, schema in CHILDREN.items()}}
-    rows = [article_row(rec) for rec in recs]
-    out = {name: _child_frame(recs, name) for name in CHILDREN}
-    cols: dict[str, Any] = {}
-    for k, dtype in ARTICLES.items():
-        if k == "abstract_sections":  # the child frame's rows, nested back per article
-            cols[k] = _sections(out["abstract_sections"], [r["pmid"] for r in recs])
-        elif isinstance(dtype, pl.List):
-            cols[k] = _lists([r[k] for r in rows], dtype.inner)
-        else:
-            cols[k] = [r.get(k) for r in rows]
-    out = {"articles": pl.DataFrame(cols, schema=ARTICLES), **out}
-    return out
-
-
-def _sections(sections: pl.DataFrame, pmids: list[str]) -> pl.Series:
-    nested = (sections.group_by("pmid", maintain_order=True)
-              .agg(pl.struct("position", "label", "category", "text").alias("s")))
-    joined = pl.DataFrame({"pmid": pl.Series(pmids, dtype=pl.String)}).join(
-        nested, on="pmid", how="left", maintain_order="left")
-    return joined["s"].fill_null(pl.lit([], dtype=ARTICLES["abstract_sections"]))
+    scalars: list[list[Any]] = [[] for _ in _SCALARS]
+    derived: list[list[Any]] = [[] for _ in (*_DERIVED, *FACETS)]
+    get_scalars = itemgetter(*_SCALARS)
+    tables = [_Table(name) for name in _CHILD_FIELDS]
+    for i in range(0, len(recs), _BLOCK):
+        block = recs[i:i + _BLOCK]
+        _extend(derived, map(_derived, block))
+        _extend(scalars, map(get_scalars, block))
+        for table in tables:
+            table.add(block)
+    cols = dict(zip(_SCALARS, scalars))
+    cols.update(zip(_DERIVED, derived))
+    cols["facet_hashes"] = pl.DataFrame(dict(zip(FACETS, derived[len(_DERIVED):])),
+                                        schema={f: pl.String for f in FACETS}).to_struct("facet_hashes")
+    pmids = pl.Series("pmid", cols["pmid"], dtype=pl.String)
+    out = {t.name: t.frame(pmids) for t in tables}
+    lengths = {t.name: t.lengths for t in tables}
+    # the extractors' list columns: the child tables' rows, nested back per article
+    cols["abstract_sections"] = _nest(out["abstract_sections"].select(
+        pl.struct("position", "label", "category", "text")).to_series(), lengths["abstract_sections"])
+    for col, name, field in (("publication_types", "publication_types", "name"),
+                             ("mesh_terms", "mesh_terms", "descriptor"),
+                             ("keywords", "keywords", "keyword"),
+                             ("registry_ids", "databanks", "accession")):
+        cols[col] = _nest(out[name][field], lengths[name])
+    cols["mesh_terms"] = cols["mesh_terms"].list.drop_nulls()  # descriptors are None or non-empty
+    return {"articles": pl.DataFrame({k: cols[k] for k in ARTICLES}, schema=ARTICLES), **out}
 
 
 def articles_frame(records: Iterable[dict[str, Any]]) -> pl.DataFrame:

@@ -57,6 +57,19 @@ def text_of(el: etree._Element | None) -> str | None:
     s = "".join(el.itertext()) if len(el) else el.text
     if not s:
         return None
+    return _fold(s)
+
+
+def _fold(s: str) -> str | None:
+    """Runs of whitespace (what regex \\s matches) to one space, none at the ends; None if empty."""
+    # Most long text (abstracts, titles, affiliations) has no whitespace but single spaces: then
+    # only the ends need trimming, ~10x faster than splitting it into words and joining them.
+    # ASCII text is checked for the other whitespace it can hold (\v, \f and \x1c-\x1f cannot
+    # occur in XML, not even as &#...; references); any other text with isprintable(), which is
+    # False for every whitespace character but the space (they are all Unicode "Other" or "Separator").
+    if len(s) > 64 and "  " not in s and (
+            ("\n" not in s and "\t" not in s and "\r" not in s) if s.isascii() else s.isprintable()):
+        return s.strip(" ") or None
     # str.split() splits on exactly the characters regex \s matches, and is several times faster
     return " ".join(s.split()) or None
 
@@ -102,11 +115,13 @@ def medline_date(text: str) -> tuple[int | None, int | None]:
 # find()/findtext() per field: a record is read in one pass over the parts it needs. They keep
 # the ElementPath meaning the field always had: the first child of a tag for single fields
 # (find), every child for repeated ones (findall), every list's items for "List/Item" paths.
+# They loop over ``el[:]`` (the children as a list, built in C) rather than ``el``: lxml's child
+# iterator costs more per element than the list (measured: ~5% of parsing).
 
 def _first_texts(el: etree._Element, tags: frozenset[str]) -> dict[str, str | None]:
     """Raw ``.text`` of the first child of each tag in ``tags`` (what findtext() gives)."""
     out: dict[str, str | None] = {}
-    for c in el:
+    for c in el[:]:
         t = c.tag
         if t in tags and t not in out:
             out[t] = c.text or ""
@@ -120,7 +135,7 @@ def _date_el(el: etree._Element | None) -> dt.date | None:
     if el is None:
         return None
     y = m = d = None
-    for c in el:
+    for c in el[:]:
         t = c.tag
         if t == "Year":
             if y is None:
@@ -175,34 +190,57 @@ def _pub_date(pd: etree._Element | None) -> dict[str, Any]:
     return out
 
 
-_NAME_PARTS = ("LastName", "ForeName", "Initials", "Suffix", "CollectiveName")
+_NAME_PARTS = frozenset(("LastName", "ForeName", "Initials", "Suffix", "CollectiveName"))
+
+# The readers below inline text_of() where most text is read (names, affiliations, MeSH, abstract
+# sections; ~40 times per record), saving the call: s = el.text if not len(el) else
+# "".join(el.itertext()), then _fold(s) (or, for short text, its last line) if s else None.
+
+
+_UNSET: Any = object()  # a name part not seen yet (a seen one may be None: empty)
 
 
 def _author(pos: int, a: etree._Element) -> dict[str, Any]:
-    names: dict[str, str | None] = {}
+    last = fore = initials = suffix = collective = _UNSET  # the first of each part counts
     orcid = None
     affiliations = []
-    for c in a:
+    for c in a[:]:
         t = c.tag
-        if t == "AffiliationInfo":
-            for x in c:
+        if t in _NAME_PARTS:
+            s = c.text if not len(c) else "".join(c.itertext())
+            s = (" ".join(s.split()) or None) if s else None
+            if t == "LastName":
+                if last is _UNSET:
+                    last = s
+            elif t == "ForeName":
+                if fore is _UNSET:
+                    fore = s
+            elif t == "Initials":
+                if initials is _UNSET:
+                    initials = s
+            elif t == "Suffix":
+                if suffix is _UNSET:
+                    suffix = s
+            elif collective is _UNSET:
+                collective = s
+        elif t == "AffiliationInfo":
+            for x in c[:]:
                 if x.tag == "Affiliation":
-                    txt = text_of(x)
-                    if txt:
-                        affiliations.append(txt)
+                    s = x.text if not len(x) else "".join(x.itertext())
+                    if s:
+                        s = _fold(s)
+                        if s:
+                            affiliations.append(s)
         elif t == "Identifier":
             if (c.get("Source") or "").upper() == "ORCID" and c.text:
                 orcid = c.text.strip().rsplit("/", 1)[-1]
-        elif t in _NAME_PARTS and t not in names:
-            names[t] = text_of(c)
-    get = names.get
     return {
         "position": pos,
-        "last_name": get("LastName"),
-        "fore_name": get("ForeName"),
-        "initials": get("Initials"),
-        "suffix": get("Suffix"),
-        "collective_name": get("CollectiveName"),
+        "last_name": None if last is _UNSET else last,
+        "fore_name": None if fore is _UNSET else fore,
+        "initials": None if initials is _UNSET else initials,
+        "suffix": None if suffix is _UNSET else suffix,
+        "collective_name": None if collective is _UNSET else collective,
         "orcid": orcid,
         "affiliations": affiliations,
         "equal_contrib": a.get("EqualContrib") == "Y",
@@ -213,42 +251,48 @@ def _abstract(ab: etree._Element | None) -> tuple[list[dict[str, Any]], str | No
     if ab is None:
         return [], None, None
     sections = []
+    texts = []
     copyright_el = None
     i = 0
-    for t in ab:
+    for t in ab[:]:
         tag = t.tag
         if tag == "AbstractText":
             i += 1
-            txt = text_of(t)
-            if txt is not None:
-                sections.append({"position": i, "label": t.get("Label"), "category": t.get("NlmCategory"),
-                                 "text": txt})
+            s = t.text if not len(t) else "".join(t.itertext())
+            if s:
+                s = _fold(s)
+                if s:
+                    texts.append(s)
+                    sections.append({"position": i, "label": t.get("Label"), "category": t.get("NlmCategory"),
+                                     "text": s})
         elif tag == "CopyrightInformation" and copyright_el is None:
             copyright_el = t
-    plain = " ".join(s["text"] for s in sections) or None
-    return sections, plain, text_of(copyright_el)
+    return sections, " ".join(texts) or None, text_of(copyright_el)
 
 
 def _mesh_heading(h: etree._Element) -> dict[str, Any] | None:
     d = None
     qualifiers = []
-    for c in h:
+    for c in h[:]:
         t = c.tag
         if t == "DescriptorName":
             if d is None:
                 d = c
         elif t == "QualifierName":
-            qualifiers.append({"name": text_of(c), "ui": c.get("UI"), "major": c.get("MajorTopicYN") == "Y"})
+            s = c.text if not len(c) else "".join(c.itertext())
+            qualifiers.append({"name": (" ".join(s.split()) or None) if s else None, "ui": c.get("UI"),
+                               "major": c.get("MajorTopicYN") == "Y"})
     if d is None:
         return None
-    return {"descriptor": text_of(d), "descriptor_ui": d.get("UI"), "major": d.get("MajorTopicYN") == "Y",
-            "qualifiers": qualifiers}
+    s = d.text if not len(d) else "".join(d.itertext())
+    return {"descriptor": (" ".join(s.split()) or None) if s else None, "descriptor_ui": d.get("UI"),
+            "major": d.get("MajorTopicYN") == "Y", "qualifiers": qualifiers}
 
 
 def _firsts(el: etree._Element | None, tags: tuple[str, ...]) -> dict[str, etree._Element]:
     out: dict[str, etree._Element] = {}
     if el is not None:
-        for c in el:
+        for c in el[:]:
             t = c.tag
             if t in tags and t not in out:
                 out[t] = c
@@ -257,7 +301,7 @@ def _firsts(el: etree._Element | None, tags: tuple[str, ...]) -> dict[str, etree
 
 def _article(el: etree._Element) -> dict[str, Any]:
     mc = pubdata = None
-    for c in el:
+    for c in el[:]:
         t = c.tag
         if t == "MedlineCitation":
             if mc is None:
@@ -272,7 +316,7 @@ def _article(el: etree._Element) -> dict[str, Any]:
     keywords: list[dict[str, Any]] = []
     chemicals: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
-    for c in mc:
+    for c in mc[:]:
         t = c.tag
         if t == "PMID":
             if pmid_el is None:
@@ -290,20 +334,20 @@ def _article(el: etree._Element) -> dict[str, Any]:
             if date_revised is None:
                 date_revised = c
         elif t == "MeshHeadingList":
-            for h in c:
+            for h in c[:]:
                 if h.tag == "MeshHeading":
                     m = _mesh_heading(h)
                     if m is not None:
                         mesh.append(m)
         elif t == "KeywordList":
             owner = c.get("Owner")
-            for k in c:
+            for k in c[:]:
                 if k.tag == "Keyword":
                     kw = text_of(k)
                     if kw:
                         keywords.append({"keyword": kw, "major": k.get("MajorTopicYN") == "Y", "owner": owner})
         elif t == "ChemicalList":
-            for ch in c:
+            for ch in c[:]:
                 if ch.tag != "Chemical":
                     continue
                 f = _firsts(ch, ("NameOfSubstance", "RegistryNumber"))
@@ -312,7 +356,7 @@ def _article(el: etree._Element) -> dict[str, Any]:
                     chemicals.append({"name": text_of(name), "ui": name.get("UI"),
                                       "registry_number": text_of(f.get("RegistryNumber"))})
         elif t == "CommentsCorrectionsList":
-            for cc in c:
+            for cc in c[:]:
                 if cc.tag != "CommentsCorrections":
                     continue
                 f = _firsts(cc, ("PMID", "RefSource"))
@@ -333,7 +377,7 @@ def _article(el: etree._Element) -> dict[str, Any]:
     databanks: list[dict[str, Any]] = []
     author_list = None
     if art is not None:
-        for c in art:
+        for c in art[:]:
             t = c.tag
             if t == "Journal":
                 if journal is None:
@@ -360,29 +404,29 @@ def _article(el: etree._Element) -> dict[str, Any]:
                 if author_list is None:  # the first list only (as find() read it)
                     author_list = c
                     pos = 0
-                    for a in c:
+                    for a in c[:]:
                         if a.tag == "Author":
                             pos += 1
                             authors.append(_author(pos, a))
             elif t == "PublicationTypeList":
-                for p in c:
+                for p in c[:]:
                     if p.tag == "PublicationType":
                         name = text_of(p)
                         if name:
                             pub_types.append({"ui": p.get("UI"), "name": name})
             elif t == "GrantList":
-                for g in c:
+                for g in c[:]:
                     if g.tag == "Grant":
                         f = _firsts(g, ("GrantID", "Acronym", "Agency", "Country"))
                         grants.append({"grant_id": text_of(f.get("GrantID")), "acronym": text_of(f.get("Acronym")),
                                        "agency": text_of(f.get("Agency")), "country": text_of(f.get("Country"))})
             elif t == "DataBankList":
-                for db in c:
+                for db in c[:]:
                     if db.tag != "DataBank":
                         continue
                     bank_el = None
                     accs = []
-                    for x in db:
+                    for x in db[:]:
                         if x.tag == "DataBankName":
                             if bank_el is None:
                                 bank_el = x
@@ -403,16 +447,16 @@ def _article(el: etree._Element) -> dict[str, Any]:
     pub_status = None
     if pubdata is not None:
         status_el = None
-        for c in pubdata:
+        for c in pubdata[:]:
             t = c.tag
             if t == "History":
-                for h in c:
+                for h in c[:]:
                     if h.tag == "PubMedPubDate":
                         d = _date_el(h)
                         if d is not None:
                             history.append({"status": h.get("PubStatus"), "date": d})
             elif t == "ArticleIdList":
-                for a in c:
+                for a in c[:]:
                     if a.tag == "ArticleId" and a.text and a.text.strip():
                         ids.append({"type": a.get("IdType"), "value": a.text.strip()})
             elif t == "PublicationStatus" and status_el is None:
