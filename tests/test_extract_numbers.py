@@ -24,6 +24,9 @@ CASES = {
     "review-studies": ({"title": "Dry needling for knee pain: a systematic review and meta-analysis",
                         "sections": [("RESULTS", "Seven studies involving 291 patients were included in the meta-analysis.")]},
                        {"design": "meta_analysis", "n_studies": 7, "groups": None}),
+    # found by tests/test_fuzz.py: a count of zero is no sample size
+    "zero-is-no-count": ({"title": None, "sections": "0 patients with knee osteoarthritis were randomized to dry needling or sham."},
+                         {"sample_size": None}),
     "case-report-is-one": ({"title": "Dry needling of the knee after total knee arthroplasty: a case report",
                             "sections": "We report a 63-year-old woman treated with dry needling."},
                            {"design": "case_report", "sample_size": 1}),

@@ -34,6 +34,9 @@ CASES = {
     "twenty-four-months": (methods("Outcomes were measured at twenty-four months."), {"max_follow_up_weeks": 104.0}),
     "one-year": (methods("Outcomes were measured at 1 year follow-up."), {"max_follow_up_weeks": 52.0}),
     "half-month": (methods("Pain was assessed at 1.5 months."), {"max_follow_up_weeks": 6.518}),
+    # found by tests/test_fuzz.py: "0 weeks" is no follow-up time
+    "zero-is-no-time": ({"title": None, "sections": "Pain and function were measured at baseline, 0 weeks and 0 months."},
+                        {"max_follow_up_weeks": None}),
     "not-times": (methods("Patients aged 40-65 years with pain for at least 3 months walked in the 6-minute walk test."),
                   {"max_follow_up_weeks": None, "follow_up_points": []}),
 }

@@ -22,7 +22,7 @@ from .text import sentences, span_source, span_text, tagged
 
 __all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
 
-EXTRACTOR_VERSION = "2026.11.5"
+EXTRACTOR_VERSION = "2026.11.6"
 
 FIELDS: tuple[str, ...] = (
     "relevant", "design", "sample_size", "n_studies", "groups", "condition", "intervention", "comparator",

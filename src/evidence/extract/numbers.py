@@ -92,6 +92,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         pl.col("_n_eqs").list.join(" ").str.extract_all(r"[0-9]+").cast(pl.List(pl.Float64)).list.sum())
     of_n = to_number(pl.col("_n_of"))  # "48 of 56 enrolled": the enrolled count
     cand = pl.coalesce(of_n, pl.when(pl.col("_n_usable")).then(pl.coalesce(total_n, to_number(pl.col("_n_pool")), after_n, arm_sum)))
+    cand = pl.when(cand >= 1).then(cand)  # "0 patients" is no sample size (found by tests/test_fuzz.py)
     cand_conf = pl.when(total_n.is_not_null()).then(0.85).when(after_n.is_not_null()).then(0.8).otherwise(0.65)
     g_word, g_oneof, g_int = to_number(pl.col("_n_gw")), to_number(pl.col("_n_g1")), to_number(pl.col("_n_gi"))
     g_or = pl.col("_n_gor")

@@ -138,7 +138,8 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
     add = (suffix.str.contains(_AFTER_TREATMENT)
            & ~suffix.str.contains(r"after (?:the )?(?:first|initial|start|beginning|baseline)"))
     point = pl.concat_str(pl.col("core"), suffix.str.extract(_POINT_TAIL, 0).fill_null("")).str.strip_chars(" ,;-")
-    m = m.with_columns(w=weeks(n, pl.col("unit")), treat=treat, fu=fu, add=add, point=point)
+    # "0 weeks" names no length of time (a baseline written as a time point): not a candidate
+    m = m.with_columns(w=pl.when(n > 0).then(weeks(n, pl.col("unit"))), treat=treat, fu=fu, add=add, point=point)
     w, s = pl.col("w"), pl.col("s")
     is_tx = pl.col("treat") & w.is_not_null()
     plain = pl.col("fu") & ~pl.col("add") & w.is_not_null()
