@@ -48,6 +48,8 @@ def generated(tmp_path_factory) -> Path:
 def pooled(monkeypatch, chunk: int = 64) -> None:
     """Load with the workers: pieces of ``chunk`` records, tasks of about three pieces."""
     monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "POOL_MIN_CPUS", 2)  # the pool on this 2-core machine too
+    monkeypatch.setattr(pipeline, "WORKERS", 2)
     monkeypatch.setattr(pipeline, "POOL_CHUNK", chunk)
     monkeypatch.setattr(pipeline, "POOL_TASK", 3 * chunk)
 

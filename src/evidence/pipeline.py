@@ -40,10 +40,11 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
-LOAD_CHUNK = 5000  # records per load transaction: large enough to amortise SQL, small enough for memory
-WORKERS = 2  # worker processes that parse and extract while the run's process loads (0: never)
+LOAD_CHUNK = 2500  # records per load transaction: large enough to amortise SQL, small enough for memory
+WORKERS = 4  # at most this many worker processes parse and extract while the run's process loads (0: never)
+POOL_MIN_CPUS = 4  # fewer cores: the overlapped in-process load is as fast and ~250 MB smaller (docs/performance.md)
 POOL_CHUNK = 1000  # records per piece a worker parses (and per load transaction) when loading with the workers
-POOL_TASK = 1000  # records per worker task: its pieces are extracted together (see workers.process)
+POOL_TASK = 3000  # records per worker task: its pieces are extracted together (see workers.process)
 POOL_AHEAD = 2  # tasks in flight per worker (the one it works on, the next one queued)
 POOL_THREADS = 1  # polars threads in each worker, DuckDB threads here while the workers run (they use the cores)
 POOL_DUCKDB_MEMORY = "150MB"  # DuckDB's memory_limit here while the workers run, so the three fit 1 GB
@@ -385,9 +386,10 @@ def _chunks(paths: Iterable[Path], stats: ParseStats, size: int) -> Iterator[tup
 
 
 def _pool_size(paths: list[Path]) -> int:
-    """Worker processes for a load: none (in process) for small loads or one CPU."""
+    """Worker processes for a load: none (in process) for small loads or fewer than ``POOL_MIN_CPUS``
+    cores; else one per core but the one this process loads on, at most ``WORKERS``."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if WORKERS < 2 or cpus < 2:
+    if WORKERS < 2 or cpus < max(POOL_MIN_CPUS, 2):
         return 0
     size = 0
     for p in paths:
@@ -395,14 +397,16 @@ def _pool_size(paths: list[Path]) -> int:
             size += p.stat().st_size
         except OSError:
             return 0  # the in-process path reports the missing file as before
-    return WORKERS if size >= POOL_MIN_BYTES else 0
+    return max(2, min(WORKERS, cpus - 1)) if size >= POOL_MIN_BYTES else 0
 
 
 def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None) -> LoadCounts:
     """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``.
 
-    Large loads (``POOL_MIN_BYTES`` of raw files or more) parse and extract in worker processes
-    (``evidence.workers``) while this process loads; the result is the same warehouse.
+    Reading, extraction and loading overlap in threads of this process (``evidence.overlap``); on
+    machines with ``POOL_MIN_CPUS`` cores or more, large loads (``POOL_MIN_BYTES`` of raw files or
+    more) parse and extract in worker processes (``evidence.workers``) instead. The result is the
+    same warehouse either way.
     """
     total = LoadCounts(new_pmids=[])
     stats = ParseStats()
@@ -411,17 +415,7 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
     if workers:
         _load_pooled(run, paths, stats, progress, workers)
     else:
-        from .extract import extract_studies
-        for records, deletions, done in _chunks(paths, stats, LOAD_CHUNK):
-            frames = studies = None
-            if records:
-                frames = make_frames(records)
-                n = len(records)
-                del records
-                studies = extract_studies(frames["articles"])
-            else:
-                n = 0
-            progress.load(frames, studies, n, deletions, done)
+        _load_overlapped(run, paths, stats, progress)
     run.report.skipped_books += stats.books_skipped
     run.report.skipped_other += stats.other_skipped
     return total
@@ -449,6 +443,33 @@ class _Progress:
             rel = landing.relative(run.raw_dir, p)
             run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, loaded_run_id, loaded_at) "
                             "VALUES (?, ?, ?, ?, ?)", [rel, p.parent.name, _batch_no(p), run.run_id, _utcnow()])
+
+
+def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "_Progress") -> None:
+    """``load_files`` in this process: chunks are read (parse + normalise) in one thread and
+    extracted in another while this thread loads the one before (``evidence.overlap``)."""
+    from .extract import extract_studies
+    from .overlap import overlapped
+
+    def normalise(chunk: tuple[list[dict], list[Deletion], list[Path]]) -> tuple[Any, int, list[Deletion], list[Path]]:
+        records, deletions, done = chunk
+        return (make_frames(records) if records else None), len(records), deletions, done
+
+    def extract(item: tuple[Any, int, list[Deletion], list[Path]]) -> tuple[Any, Any, int, list[Deletion], list[Path]]:
+        frames, n, deletions, done = item
+        return frames, (extract_studies(frames["articles"]) if frames is not None else None), n, deletions, done
+
+    # DuckDB on one thread while the others parse and extract (they use the cores); put back after
+    run.con.execute(f"SET threads = {POOL_THREADS}")
+    try:
+        for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK), normalise, extract):
+            progress.load(frames, studies, n, deletions, done)
+            del frames, studies
+    finally:
+        try:
+            run.con.execute("RESET threads")
+        except duckdb.Error:  # the load's own error is the one to report
+            pass
 
 
 def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Progress, workers: int) -> None:

@@ -290,6 +290,8 @@ class _Worker:
         try:
             while (task := self.inbox.get()) is not None:
                 _write_msg(self.proc.stdin, task.pieces)  # type: ignore[arg-type]
+                for p in task.pieces:  # sent: the run's process needs only their names from here on
+                    p.data = None
             self.proc.stdin.close()  # type: ignore[union-attr]
         except BaseException as exc:  # the worker died; reported when its result is read
             self.error = exc
