@@ -68,7 +68,10 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
                            "FROM batch_changes GROUP BY change").fetchall()
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.TransactionException:  # a failed COMMIT leaves no transaction: its error is the one to report
+            pass
         raise
     finally:
         for name in ["incoming_articles", "incoming_studies", *(f"incoming_{t}" for t in CHILDREN)]:
