@@ -1,8 +1,8 @@
 """Run the steps of a load side by side in threads of one process, results in input order.
 
-``overlapped(chunks, extract)`` reads chunks (parse + normalise, Python) in one thread and extracts
-(polars) in another while the caller loads (DuckDB): polars and DuckDB release the GIL while they
-work, so on 2 cores the three steps overlap instead of taking turns. At 100,000 records this is as
+``overlapped(chunks, normalise, extract)`` parses chunks in one thread, normalises them in a
+second and extracts (polars) in a third while the caller loads (DuckDB): polars and DuckDB release
+the GIL while they work, so on 2 cores the Python steps overlap with them instead of taking turns. At 100,000 records this is as
 fast as the two worker processes of ``evidence.workers`` and about 250 MB smaller (no second copy
 of the interpreter, polars and the extractors' compiled patterns, nothing pickled); the workers
 remain for machines with more cores, where the Python step, which holds the GIL, would be the limit.

@@ -46,7 +46,7 @@ POOL_MIN_CPUS = 4  # fewer cores: the overlapped in-process load is as fast and 
 POOL_CHUNK = 1000  # records per piece a worker parses (and per load transaction) when loading with the workers
 POOL_TASK = 3000  # records per worker task: its pieces are extracted together (see workers.process)
 POOL_AHEAD = 2  # tasks in flight per worker (the one it works on, the next one queued)
-POOL_THREADS = 1  # polars threads in each worker, DuckDB threads here while the workers run (they use the cores)
+POOL_THREADS = 1  # polars threads in each worker; DuckDB threads here while workers or threads parse and extract
 POOL_DUCKDB_MEMORY = "150MB"  # DuckDB's memory_limit here while the workers run, so the three fit 1 GB
 POOL_MIN_BYTES = 4 << 20  # raw files (gzip) of at least this size are loaded with the workers (~4,000 records)
 _PMID_IN_BODY = re.compile(rb"<MedlineCitation[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
@@ -446,8 +446,8 @@ class _Progress:
 
 
 def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "_Progress") -> None:
-    """``load_files`` in this process: chunks are read (parse + normalise) in one thread and
-    extracted in another while this thread loads the one before (``evidence.overlap``)."""
+    """``load_files`` in this process: chunks are parsed, normalised and extracted in threads of
+    their own while this thread loads the ones before (``evidence.overlap``)."""
     from .extract import extract_studies
     from .overlap import overlapped
 
