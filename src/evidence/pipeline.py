@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
-LOAD_CHUNK = 2500  # records per load transaction: large enough to amortise SQL, small enough for memory
+LOAD_CHUNK = 2000  # records per load transaction: large enough to amortise SQL, small enough for memory
 WORKERS = 4  # at most this many worker processes parse and extract while the run's process loads (0: never)
 POOL_MIN_CPUS = 4  # fewer cores: the overlapped in-process load is as fast and ~250 MB smaller (docs/performance.md)
 POOL_CHUNK = 1000  # records per piece a worker parses (and per load transaction) when loading with the workers
@@ -604,6 +604,9 @@ def rebuild(settings: Settings, *, progress: Progress | None = None) -> RunRepor
             raise EvidenceError(f"no raw files under {str(run.raw_dir)!r}; nothing to rebuild from "
                                 "(run `evidence run` first, or set EVIDENCE_RAW)")
         run_sql(run.con, "load/clear_current.sql")
+        # written out now: the deleted rows would otherwise stay in memory (and the WAL) through the
+        # whole reload (~150 MB at 100,000 records)
+        run.con.execute("CHECKPOINT")
         run.progress(f"rebuilding from {len(files)} raw file(s)")
         counts = load_files(run, files)
         run.con.execute("DELETE FROM article_versions WHERE run_id = ?", [run.run_id])
