@@ -45,8 +45,8 @@ _DIGIT = r"[0-9]"
 
 
 def to_number(count: pl.Expr) -> pl.Expr:
-    """An ``INT`` match ("1,234", "12") as Float64: ``text.to_number`` for digits and commas only,
-    without its whitespace and ordinal-suffix passes (each a full column over all sentences)."""
+    """An ``INT`` match ("1,234", "12") as Float64: an ``INT`` match holds only digits and commas,
+    so no whitespace or ordinal-suffix pass is needed (each a full column over all sentences)."""
     return count.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
 
 

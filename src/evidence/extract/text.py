@@ -136,12 +136,6 @@ def lower(text: pl.Expr) -> pl.Expr:
     return padded.str.replace_many(_WORD_TO_DIGIT, leftmost=True).str.slice(1).str.head(-1)
 
 
-def to_number(expr: pl.Expr) -> pl.Expr:
-    """A string holding one number as digits ("1,234", "12", "4th", "2.5") as Float64."""
-    s = expr.str.strip_chars().str.replace_all(",", "").str.replace(r"(?:st|nd|rd|th)$", "")
-    return s.cast(pl.Float64, strict=False)
-
-
 # Section labels: which part of a structured abstract a sentence sits in.
 _BACKGROUND = r"^(BACKGROUND|INTRODUCTION|CONTEXT|RATIONALE|PURPOSE OF REVIEW|IMPORTANCE)"
 _RESULTS = r"(RESULT|FINDING|OUTCOMES$|DATA SYNTHESIS)"
