@@ -445,6 +445,23 @@ class _Progress:
                             "VALUES (?, ?, ?, ?, ?)", [rel, p.parent.name, _batch_no(p), run.run_id, _utcnow()])
 
 
+@contextmanager
+def _loading(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> Iterator[None]:
+    """DuckDB on ``POOL_THREADS`` threads (and a smaller ``memory_limit``) while other threads or
+    processes parse and extract on the cores; both put back afterwards, for the full-text index."""
+    con.execute(f"SET threads = {POOL_THREADS}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    try:
+        yield
+    finally:
+        try:
+            con.execute("RESET threads")
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        except duckdb.Error:  # the load's own error is the one to report
+            pass
+
+
 def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "_Progress") -> None:
     """``load_files`` in this process: chunks are parsed, normalised and extracted in threads of
     their own while this thread loads the ones before (``evidence.overlap``)."""
@@ -459,17 +476,10 @@ def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "
         frames, n, deletions, done = item
         return frames, (extract_studies(frames["articles"]) if frames is not None else None), n, deletions, done
 
-    # DuckDB on one thread while the others parse and extract (they use the cores); put back after
-    run.con.execute(f"SET threads = {POOL_THREADS}")
-    try:
+    with _loading(run.con):
         for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK), normalise, extract):
             progress.load(frames, studies, n, deletions, done)
             del frames, studies
-    finally:
-        try:
-            run.con.execute("RESET threads")
-        except duckdb.Error:  # the load's own error is the one to report
-            pass
 
 
 def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Progress, workers: int) -> None:
@@ -484,12 +494,9 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
                 for _ in iter_records(Path(name)):
                     pass
 
-    # While the workers hold ~200 MB each, this process keeps DuckDB smaller than the connection's
-    # own limit (it spills to the staging copy's .tmp beyond it) and on one thread (the workers use
-    # the cores); both are put back for what follows (the full-text index).
-    run.con.execute(f"SET threads = {POOL_THREADS}")
-    run.con.execute(f"SET memory_limit = '{POOL_DUCKDB_MEMORY}'")
-    try:
+    # while the workers hold ~200 MB each, DuckDB here is kept smaller than the connection's own limit
+    # (it spills to the staging copy's .tmp beyond it)
+    with _loading(run.con, memory_limit=POOL_DUCKDB_MEMORY):
         tasks = pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK))
         for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
                                                              on_error=canonical_error), 1):
@@ -503,13 +510,6 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
             progress.load(None, None, 0, [], task.done)  # the files whose last piece this was
             if i % 3 == 0:  # give freed result frames' pages back to the system
                 pool.trim_heap()
-    finally:
-        try:
-            run.con.execute("RESET threads")
-            run.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        except duckdb.Error:  # the load's own error is the one to report
-            pass
-
 
 
 def _batch_no(p: Path) -> int | None:
