@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import threading
 from pathlib import Path
 
 import duckdb
@@ -131,6 +133,64 @@ def test_rebuild_from_raw_gives_the_same_warehouse(settings, tmp_path):
     assert q(settings.db, f"SELECT {cols} FROM articles ORDER BY pmid") == before
     assert q(settings.db, "SELECT * EXCLUDE (run_id, extracted_at) FROM studies ORDER BY pmid") == studies
     assert q(settings.db, "SELECT pmid, change FROM article_versions ORDER BY pmid, recorded_at") == history
+
+
+def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp_path):
+    """The user's files are read in place while their gzip copies are written; raw_files names the copies."""
+    one = write_set(tmp_path / "one.xml", snapshot_records()[:3])
+    two = write_set(tmp_path / "two.xml", snapshot_records()[3:5])
+    report = pipeline.ingest(settings, [one, two, tmp_path / "." / "one.xml"])  # the same file twice: once
+    assert report.new == 5
+    copies = land.raw_files(settings.raw_dir)
+    assert [p.name for p in copies] == ["ingest-0001.xml.gz", "ingest-0002.xml.gz"]
+    assert [gzip.decompress(p.read_bytes()) for p in copies] == [one.read_bytes(), two.read_bytes()]
+    assert q(settings.db, "SELECT path, run_id FROM raw_files ORDER BY path") == [
+        (land.relative(settings.raw_dir, p), report.run_id) for p in copies]
+    assert not list(settings.raw_dir.glob("*/.*.tmp"))
+
+
+def test_a_file_that_changes_during_ingest_is_refused(settings, tmp_path):
+    pipeline.ingest(settings, [SNAPSHOT])
+    before = sha(settings.db)
+    f = write_set(tmp_path / "growing.xml", snapshot_records()[:3])
+
+    def append(stage: str) -> None:  # another program still writing the file
+        if stage == "loaded-chunk":
+            with open(f, "ab") as fh:
+                fh.write(b"\n")
+
+    with pytest.raises(BadInputError, match="growing.xml: the file changed while it was being ingested"):
+        pipeline.ingest(settings, [f], on_stage=append)
+    assert sha(settings.db) == before
+    assert len(land.raw_files(settings.raw_dir)) == 1  # the first ingest's copy only
+
+
+def test_a_failed_load_stops_the_copy_and_leaves_no_raw_files(settings, tmp_path, monkeypatch):
+    f = write_set(tmp_path / "big.xml", snapshot_records())
+    copying, outcome = threading.Event(), []
+    real = land.land_file
+
+    def slow_land_file(*args, **kwargs):
+        copying.set()
+        if kwargs["cancel"].wait(30):  # told to stop: the real copy stops at its first block
+            try:
+                return real(*args, **kwargs)
+            except land.Cancelled:
+                outcome.append("cancelled")
+                raise
+
+    def fail(stage: str) -> None:
+        if stage == "loaded-chunk":
+            assert copying.wait(30)
+            raise RuntimeError("disk pulled out")
+
+    monkeypatch.setattr(land, "land_file", slow_land_file)
+    with pytest.raises(RuntimeError, match="disk pulled out"):
+        pipeline.ingest(settings, [f], on_stage=fail)
+    assert outcome == ["cancelled"]
+    assert land.raw_files(settings.raw_dir) == []
+    assert not list(settings.raw_dir.glob("*/.*.tmp"))
+    assert not settings.db.exists()
 
 
 def test_unwritable_warehouse_path_is_a_clear_error(tmp_path):

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,36 +46,48 @@ class Landed:
     sha256: str
 
 
+def landed_path(raw_dir: Path, run_id: str, batch: int, kind: str = "batch") -> Path:
+    """Where ``land``/``land_file`` put a body: ``raw_dir/run_id/<kind>-<batch>.xml.gz``."""
+    return raw_dir / run_id / f"{kind}-{batch:04d}.xml.gz"
+
+
 def land(raw_dir: Path, run_id: str, batch: int, body: bytes, kind: str = "batch") -> Landed:
     """Write one body gzip-compressed under ``raw_dir/run_id/``, atomically."""
-    folder = raw_dir / run_id
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{kind}-{batch:04d}.xml.gz"
-    final = folder / name
-    tmp = folder / f".{name}.tmp"
+    final = landed_path(raw_dir, run_id, batch, kind)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp")
     with open(tmp, "wb") as fh:
         with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=COMPRESSLEVEL, mtime=0) as gz:
             gz.write(body)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)
-    return Landed(final, f"{run_id}/{name}", run_id, batch, len(body), hashlib.sha256(body).hexdigest())
+    return Landed(final, f"{run_id}/{final.name}", run_id, batch, len(body), hashlib.sha256(body).hexdigest())
 
 
 class UnreadableInput(ValueError):
     """A local file given to ``land_file`` is empty or a damaged gzip file (the message says which)."""
 
 
-def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = "ingest") -> Landed:
+class Cancelled(Exception):
+    """``land_file`` was told to stop (its temporary file is removed)."""
+
+
+def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = "ingest",
+              cancel: threading.Event | None = None) -> Landed:
     """Land a local file without holding it in memory: a gzip file is checked (decompressed to
     the end) and copied as it is, anything else is gzip-compressed while it is read. Raises
-    ``UnreadableInput`` for an empty file (nothing but whitespace) or a damaged gzip file."""
-    folder = raw_dir / run_id
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{kind}-{batch:04d}.xml.gz"
-    final = folder / name
-    tmp = folder / f".{name}.tmp"
+    ``UnreadableInput`` for an empty file (nothing but whitespace) or a damaged gzip file, and
+    ``Cancelled`` soon after ``cancel`` is set (it is checked between blocks)."""
+    final = landed_path(raw_dir, run_id, batch, kind)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp")
     digest, size, content = hashlib.sha256(), 0, False
+
+    def check() -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(str(source))
+
     try:
         with open(source, "rb") as src, open(tmp, "wb") as fh:
             is_gzip = src.read(2) == b"\x1f\x8b"
@@ -83,6 +96,7 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
                 try:
                     with gzip.GzipFile(fileobj=src, mode="rb") as gz:
                         while block := gz.read(BLOCK):
+                            check()
                             digest.update(block)
                             size += len(block)
                             content = content or bool(block.strip())
@@ -95,6 +109,7 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
             else:
                 with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=COMPRESSLEVEL, mtime=0) as gz:
                     while block := src.read(BLOCK):
+                        check()
                         digest.update(block)
                         size += len(block)
                         content = content or bool(block.strip())
@@ -107,7 +122,7 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return Landed(final, f"{run_id}/{name}", run_id, batch, size, digest.hexdigest())
+    return Landed(final, f"{run_id}/{final.name}", run_id, batch, size, digest.hexdigest())
 
 
 def raw_files(raw_dir: Path) -> list[Path]:

@@ -19,8 +19,10 @@ import gzip
 import logging
 import os
 import re
+import threading
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -400,8 +402,10 @@ def _pool_size(paths: list[Path]) -> int:
     return max(2, min(WORKERS, cpus - 1)) if size >= POOL_MIN_BYTES else 0
 
 
-def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None) -> LoadCounts:
-    """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``.
+def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None,
+               raw_paths: dict[Path, Path] | None = None) -> LoadCounts:
+    """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``
+    (as ``raw_paths`` names them, if given: the landed copies of files read from elsewhere).
 
     Reading, extraction and loading overlap in threads of this process (``evidence.overlap``); on
     machines with ``POOL_MIN_CPUS`` cores or more, large loads (``POOL_MIN_BYTES`` of raw files or
@@ -410,7 +414,7 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
     """
     total = LoadCounts(new_pmids=[])
     stats = ParseStats()
-    progress = _Progress(run, total, history_run_id or run.run_id)
+    progress = _Progress(run, total, history_run_id or run.run_id, raw_paths or {})
     workers = _pool_size(paths)
     if workers:
         _load_pooled(run, paths, stats, progress, workers)
@@ -424,8 +428,8 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
 class _Progress:
     """Loads one chunk's frames, deletions and finished files; journals and reports progress."""
 
-    def __init__(self, run: Run, total: LoadCounts, history_run_id: str) -> None:
-        self.run, self.total, self.history_run_id = run, total, history_run_id
+    def __init__(self, run: Run, total: LoadCounts, history_run_id: str, raw_paths: dict[Path, Path]) -> None:
+        self.run, self.total, self.history_run_id, self.raw_paths = run, total, history_run_id, raw_paths
         self.t0 = time.perf_counter()
         self.seen = 0
 
@@ -439,7 +443,7 @@ class _Progress:
             run.journal("loaded-chunk", records=self.seen)
         if deletions:
             self.total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
-        for p in done:
+        for p in (self.raw_paths.get(p, p) for p in done):
             rel = landing.relative(run.raw_dir, p)
             run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, loaded_run_id, loaded_at) "
                             "VALUES (?, ?, ?, ?, ?)", [rel, p.parent.name, _batch_no(p), run.run_id, _utcnow()])
@@ -562,38 +566,58 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
     All or nothing: if any file cannot be read as PubMed XML, nothing is loaded and the files this
     run landed are removed again, so no later run picks them up.
     """
-    files = [Path(f) for f in files]
+    files = list({Path(f).resolve(): Path(f) for f in files}.values())  # each file once
     for f in files:
         if not f.is_file():
             raise BadInputError(f"{f}: no such file; give the path of a PubMed XML file")
     with Run(settings, "ingest", progress=progress, on_stage=on_stage) as run:
         apply_counts(run.report, recover(run))
-        landed: list[Path] = []
-        names: dict[str, str] = {}
+        # The raw copies kept for rebuilds are written (gzip) in a thread while the user's own files
+        # are parsed and loaded, so the two overlap on the cores (the copy of 100,000 records takes
+        # ~4 s); nothing is published before every copy is complete.
+        raw = {f: landing.landed_path(run.raw_dir, run.run_id, i, "ingest") for i, f in enumerate(files, 1)}
+        before = [_file_state(f) for f in files]
+        cancel = threading.Event()
         try:
-            for i, f in enumerate(files, 1):
+            with ThreadPoolExecutor(1, thread_name_prefix="evidence-land") as pool:
+                copying = pool.submit(_land_files, run, files, cancel)
                 try:
-                    with _raw_io(run.raw_dir):  # streamed: a 600 MB file is never held in memory
-                        item = landing.land_file(run.raw_dir, run.run_id, i, f, kind="ingest")
-                except landing.UnreadableInput as bad:
-                    raise BadInputError(f"{f}: {bad}") from None
-                landed.append(item.path)
-                names[str(item.path)] = str(f)
-                run.journal("land", file=str(f))
-            counts = load_files(run, landed)
-        except BaseException as exc:
-            for p in landed:
+                    counts = load_files(run, files, raw_paths=raw)
+                except BadInputError:
+                    copying.result()  # a file the copy found unreadable (empty, damaged gzip): its own message
+                    raise
+                except BaseException:
+                    cancel.set()  # stop copying (leaving the pool waits until it has)
+                    raise
+                copying.result()
+            for f, state in zip(files, before):
+                if _file_state(f) != state:
+                    raise BadInputError(f"{f}: the file changed while it was being ingested (is it still being "
+                                        "written?); ingest it again once it is complete")
+        except BaseException:
+            for p in raw.values():  # no later run must pick up the copies of a refused ingest
                 p.unlink(missing_ok=True)
-            if isinstance(exc, BadInputError):
-                message = str(exc)
-                for landed_as, name in names.items():  # name the user's file, not its raw copy
-                    message = message.replace(landed_as, name)
-                raise BadInputError(message) from None
             raise
+        run.journal("land", files=len(files))
         apply_counts(run.report, counts)
         run.report.fetched = counts.new + counts.updated + counts.unchanged
         run.journal("publish")
     return run.report
+
+
+def _land_files(run: Run, files: list[Path], cancel: threading.Event) -> None:
+    """Land each of the user's files as ``ingest-<n>.xml.gz`` (``ingest``'s copying thread)."""
+    for i, f in enumerate(files, 1):
+        try:
+            with _raw_io(run.raw_dir):  # streamed: a 600 MB file is never held in memory
+                landing.land_file(run.raw_dir, run.run_id, i, f, kind="ingest", cancel=cancel)
+        except landing.UnreadableInput as bad:
+            raise BadInputError(f"{f}: {bad}") from None
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def rebuild(settings: Settings, *, progress: Progress | None = None) -> RunReport:
