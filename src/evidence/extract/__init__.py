@@ -10,14 +10,17 @@ Unknown values are null (empty lists for list fields): the extractors abstain ra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cache
+
 import polars as pl
 
 from . import comparator as _comparator, design as _design, numbers as _numbers, outcomes as _outcomes
 from . import registration as _registration, relevance as _relevance, results as _results, timing as _timing
-from .comparator import comparator_expr
-from .design import design_expr
+from .comparator import comparator_expr, comparator_span
+from .design import design_stages
 from .relevance import relevant_expr
-from .results import adverse_expr, certainty_expr, direction_expr
+from .results import adverse_expr, certainty_expr, direction_expr, direction_span
 from .text import sentences, span_source, span_text, tagged
 
 __all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
@@ -76,71 +79,86 @@ _SENTENCE_MODULES = (_relevance, _design, _numbers, _timing, _outcomes, _compara
 # about 5% more CPU here, most of it in the fixed cost of a call (20 ms more on a few rows).
 _ENGINE = "in-memory"
 
+# The rules are constants, so their expressions are built once (``cache``): building their some
+# thousand expressions took 15-20 ms of Python per call, a tenth of a call on a few rows.
 
-def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
-    """One row of study facts per article (see module docstring); never fails on odd text.
 
-    Every rule module gives per-sentence columns and their per-record aggregations; all of them run
-    in one ``with_columns`` and one ``group_by`` over the sentences, so the sentence frame is read
-    once. Time expressions are the one exception: they need a row each (``_timing.mention_features``).
-    """
-    c = pl.col
-    base = _input(articles).with_columns(**_relevance.record_columns(), **_design.record_columns(),
-                                          **_registration.record_columns()).collect(engine=_ENGINE)
-    sents = sentences(base.lazy()).collect(engine=_ENGINE)
-    # stage k of every module runs in one with_columns: each heavy match is computed once, and the
-    # modules' columns of one stage are evaluated in parallel
+@cache
+def _record_rules() -> tuple[dict[str, pl.Expr], ...]:
+    """Per-record columns over title, abstract and index terms, in stages (see ``_sentence_rules``)."""
+    return _staged(_relevance.record_columns(), _design.record_columns(), _registration.record_columns())
+
+
+def _staged(*modules: Sequence[dict[str, pl.Expr]]) -> tuple[dict[str, pl.Expr], ...]:
+    """Stage k of every module (a list of ``with_columns`` dicts) in one dict."""
     stages: list[dict[str, pl.Expr]] = []
-    aggs: list[pl.Expr] = []
-    for mod in _SENTENCE_MODULES:
-        for k, cols in enumerate(mod.sentence_columns()):
+    for module in modules:
+        for k, cols in enumerate(module):
             if k == len(stages):
                 stages.append({})
             stages[k] |= cols
-        aggs += mod.aggregations()
-    lf = sents.lazy()
-    for cols in stages:
-        lf = lf.with_columns(**cols)
-    per_record = lf.group_by("_r").agg(*aggs).collect(engine=_ENGINE).lazy()
-    mentions = _timing.mention_features(sents.lazy())
-    # (the sections are read through the sentences; not carried through the joins)
-    j = base.lazy().drop("abstract_sections").join(per_record, on="_r", how="left").join(mentions, on="_r", how="left")
-    for stage in _timing.finish():
-        j = j.with_columns(**stage)
+    return tuple(stages)
+
+
+@cache
+def _sentence_rules() -> tuple[tuple[dict[str, pl.Expr], ...], tuple[pl.Expr, ...]]:
+    """Stage k of every module in one dict, and every module's aggregations.
+
+    Stage k of every module runs in one ``with_columns``: each heavy match is computed once, and the
+    modules' columns of one stage are evaluated in parallel.
+    """
+    stages = _staged(*[mod.sentence_columns() for mod in _SENTENCE_MODULES])
+    return stages, tuple(agg for mod in _SENTENCE_MODULES for agg in mod.aggregations())
+
+
+@cache
+def _output() -> tuple[pl.Expr, ...]:
+    """The columns of ``STUDIES_SCHEMA``, in its order and types."""
+    c = pl.col
+    return (c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
+            *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])
+
+
+@cache
+def _record_stages() -> tuple[dict[str, pl.Expr], ...]:
+    """The ``with_columns`` stages that turn the joined per-record features into the facts, in order."""
+    c = pl.col
+    stages: list[dict[str, pl.Expr]] = list(_timing.finish())
     # the condition from MeSH terms, then keywords, when no sentence names one
     from_mesh = c("condition").is_null() & c("_cond_mesh").is_not_null()
     from_kw = c("condition").is_null() & c("_cond_mesh").is_null() & c("_cond_kw").is_not_null()
-    j = j.with_columns(
+    stages.append(dict(
         condition=pl.coalesce("condition", "_cond_mesh", "_cond_kw"),
         condition_span=pl.when(from_mesh).then(tagged(c("mesh_terms").list.join("; "), "mesh_terms")).when(from_kw)
         .then(tagged(c("keywords").list.join("; "), "keywords")).otherwise(c("condition_span")),
-        _cond_index=from_mesh | from_kw)
-    j = j.join(_outcomes.instruments(per_record), on="_r", how="left").with_columns(muscles=_relevance.muscles_expr())
-    j = j.with_columns(_domains=_outcomes.domains_expr())
+        _cond_index=from_mesh | from_kw))
+    stages.append(dict(muscles=_relevance.muscles_expr()))
+    stages += _outcomes.domain_stages()
     has_text = c("abstract").is_not_null() | c("title").is_not_null()
-    text_src = pl.when(c("abstract").is_not_null()).then(pl.lit("abstract")).when(c("title").is_not_null()).then(pl.lit("title"))
+    # the text a fact read from no span was judged on (a column: the sources of every field read it)
+    stages.append(dict(_text_src=pl.when(c("abstract").is_not_null()).then(pl.lit("abstract"))
+                       .when(c("title").is_not_null()).then(pl.lit("title"))))
 
     # Every span below is tagged with the field it was read from (``text.tagged``); the sources are
     # read off the spans at the end, so a fact's source is always where its span came from.
     # stage 1: relevance, condition, groups hint, design
     groups_hint = pl.coalesce(c("_grp"), pl.when(c("abstract").is_not_null() & ~c("_controlled_words").fill_null(False)).then(1.0))
-    design, design_span, design_conf = design_expr(c("_ss"), groups_hint, [c("_grp_span"), c("_ss_span")])
-    j = j.with_columns(
+    stages.append(dict(
         relevant=relevant_expr(),
         relevant_span=pl.coalesce(c("_dn_span"), c("_dn_index"), c("condition_span")),
         condition=pl.when(has_text).then(pl.coalesce(c("condition"), pl.lit("other"))),
         condition_confidence=pl.when(c("_cond_index")).then(0.7)
         .when(c("condition").is_not_null()).then(0.85).when(has_text).then(0.4),
-        design=design, design_span=design_span, design_confidence=design_conf,
         _groups_hint=groups_hint,
-    )
+    ))
+    stages += design_stages(c("_ss"), c("_groups_hint"), [c("_grp_span"), c("_ss_span")])
     review = c("design").is_in(_REVIEWS).fill_null(False)
     single = c("design").is_in(_SINGLE).fill_null(False)
     case_report = (c("design") == "case_report").fill_null(False)
     one_person = case_report & (c("_ss").is_null() | (c("_ss") > 3))
 
     # stage 2: counts and times, which depend on the design
-    j = j.with_columns(
+    stages.append(dict(
         sample_size=pl.when(one_person).then(1.0).otherwise(c("_ss")).round(0).cast(pl.Int32),
         sample_size_span=pl.when(one_person).then(c("design_span")).otherwise(c("_ss_span")),
         sample_size_confidence=pl.when(case_report & c("_ss").is_null()).then(0.7).otherwise(c("_ss_conf")),
@@ -161,43 +179,73 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
         # domains named in the text, else those the instruments imply
         outcome_domains_span=pl.coalesce(c("_dom_span"), c("_inst_span")),
         registration_span=c("_registration_span"),
-    )
+    ))
     # stage 3: comparator, adverse events, direction, certainty
-    comp, comp_span, comp_conf = comparator_expr(c("design"), c("groups"), c("design_span"))
+    # (a value read by several expressions is a column of its own, an earlier stage: polars computes
+    # an expression that holds a when/then once per use)
     ae, ae_span, ae_conf = adverse_expr()
-    j = j.with_columns(comparator=comp, comparator_span=comp_span, comparator_confidence=comp_conf,
+    stages.append(dict(comparator=comparator_expr(c("design"), c("groups")),
                        adverse_events=pl.when(c("abstract").is_not_null()).then(ae),
-                       adverse_events_span=ae_span, adverse_events_confidence=pl.when(c("abstract").is_not_null()).then(ae_conf))
+                       adverse_events_span=ae_span, adverse_events_confidence=pl.when(c("abstract").is_not_null()).then(ae_conf)))
+    comp_span, comp_conf = comparator_span(c("comparator"), c("design_span"))
+    stages.append(dict(comparator_span=comp_span, comparator_confidence=comp_conf))
     # a harm named ("bruising", "a vasovagal reaction") or denied makes adverse events one of the outcomes
     # reported, whatever words name it
     add_ae = (c("adverse_events").is_in(["reported", "none_reported"])
               & ~c("outcome_domains").list.contains("adverse_events")).fill_null(False)
-    j = j.with_columns(
+    stages.append(dict(
         outcome_domains=pl.when(add_ae).then(pl.concat_list(c("outcome_domains"), pl.lit(["adverse_events"])))
         .otherwise(c("outcome_domains")),
         outcome_domains_span=pl.when(add_ae & c("outcome_domains_span").is_null()).then(c("adverse_events_span"))
-        .otherwise(c("outcome_domains_span")))
-    dire, dire_span, dire_conf = direction_expr(c("relevant"), c("design"), c("adverse_events"))
+        .otherwise(c("outcome_domains_span"))))
     cert, cert_span, cert_conf = certainty_expr(c("design"))
-    j = j.with_columns(direction=pl.when(has_text).then(dire), direction_span=dire_span,
-                       direction_confidence=pl.when(has_text).then(dire_conf),
-                       certainty=cert, certainty_span=cert_span, certainty_confidence=cert_conf)
+    stages.append(dict(_direction=direction_expr(c("relevant"), c("design"), c("adverse_events")),
+                       certainty=cert, certainty_span=cert_span, certainty_confidence=cert_conf))
+    dire_span, dire_conf = direction_span(c("relevant"), c("design"), c("_direction"))
+    stages.append(dict(direction=pl.when(has_text).then(c("_direction")), direction_span=dire_span,
+                       direction_confidence=pl.when(has_text).then(dire_conf)))
 
     # sources and spans: a known value's source is where its span was read from; a value read from no
     # span (a fallback such as "other", "not_mentioned" or "unclear") names the text it was judged on
     final: dict[str, pl.Expr] = {}
-    names = set(j.collect_schema().names())
+    # (the frames joined in ``extract_studies`` add no spans or confidences of FIELDS)
+    names = set(_INPUT) | {name for stage in _record_rules() for name in stage}
+    names |= {a.meta.output_name() for a in _sentence_rules()[1]}
+    names |= {name for stage in stages for name in stage}
     for f in FIELDS:
         value = c(f)
         known = value.list.len() > 0 if f in LIST_FIELDS else value.is_not_null()
         span = pl.when(known).then(c(f"{f}_span") if f"{f}_span" in names else pl.lit(None, pl.String))
-        final[f"{f}_source"] = pl.when(known).then(pl.coalesce(span_source(span), text_src))
+        final[f"{f}_source"] = pl.when(known).then(pl.coalesce(span_source(span), c("_text_src")))
         final[f"{f}_span"] = span_text(span)
         if f"{f}_confidence" not in names:
             final[f"{f}_confidence"] = pl.when(known).then(pl.lit(0.6))
     final["relevant_confidence"] = pl.when(has_text).then(pl.when(c("relevant")).then(0.85).otherwise(0.8))
-    j = j.with_columns(**final)
-    out = j.sort("_r").select(
-        c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
-        *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])
-    return out.collect(engine=_ENGINE)
+    stages.append(final)
+    return tuple(stages)
+
+
+def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
+    """One row of study facts per article (see module docstring); never fails on odd text.
+
+    Every rule module gives per-sentence columns and their per-record aggregations; all of them run
+    in the same few ``with_columns`` stages (``_sentence_rules``) and one ``group_by`` over the
+    sentences. Time expressions are the one exception: they need a row each (``_timing.mention_features``).
+    """
+    base = _input(articles)
+    for cols in _record_rules():
+        base = base.with_columns(**cols)
+    base = base.collect(engine=_ENGINE)
+    sents = sentences(base.lazy()).collect(engine=_ENGINE)
+    stages, aggs = _sentence_rules()
+    lf = sents.lazy()
+    for cols in stages:
+        lf = lf.with_columns(**cols)
+    per_record = lf.group_by("_r").agg(*aggs).collect(engine=_ENGINE).lazy()
+    mentions = _timing.mention_features(sents.lazy())
+    # (the sections are read through the sentences; not carried through the joins)
+    j = (base.lazy().drop("abstract_sections").join(per_record, on="_r", how="left").join(mentions, on="_r", how="left")
+         .join(_outcomes.instruments(per_record), on="_r", how="left"))
+    for stage in _record_stages():
+        j = j.with_columns(**stage)
+    return j.sort("_r").select(_output()).collect(engine=_ENGINE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import cue_stages, masked
+from .text import ascii_classes, bare, masked
 
 SHAM = (r"(?i)(?-u:\b)sham(?-u:\b)|simulated (?:dry )?needl|placebo needl|non-?penetrat|streitberger|park sham|"
         r"(?-u:\b)simulated (?:dry needling|dn|treatment|intervention)")
@@ -46,17 +46,31 @@ _KINDS = ("_c_sham", "_c_placebo", "_c_none", "_c_active", "_c_coint", "_c_compa
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
-    """Per sentence: which kind of control arm it describes (background sentences never do)."""
-    cues = {"sham": SHAM, "placebo": PLACEBO, "none": NO_TREATMENT, "active": ACTIVE, "coint": COINTERVENTION,
-            "coint_what": _COINT_WHAT, "compare": _COMPARE, "dn": _DN, "versus": _VERSUS, "pdev": _PLACEBO_DEVICE,
-            "either": _EITHER, "alone": _ALONE}
+    """Per sentence: which kind of control arm it describes (background sentences never do).
+
+    Every cue reads every sentence (a union of them would pick two thirds of the sentences: see
+    ``text.cue_stages``), except the slow ones that only count together with another cue: each of
+    those reads only the sentences where that cue holds, and is false elsewhere.
+    """
     # background sentences never describe this study's arms: they are not read at all
     first = {"_c_l": masked(pl.col("kind") != "background", pl.col("l"))}
-    # "either" needs an "or" between the arms
-    hit, flags = cue_stages("_c_l", cues, "_h_", gates={"either": r"[[:space:]]or[[:space:]]"})
-    h = pl.col
+    text, h = pl.col("_c_l"), pl.col
     # the control arm is named where the study is described, not where results are reported
     described = ~pl.col("kind").is_in(["results", "conclusion"])
+
+    def cue(pattern: str, where: pl.Expr | None = None) -> pl.Expr:
+        read = text if where is None else masked(where, text)
+        return read.str.contains(ascii_classes(bare(pattern))).fill_null(False)
+
+    cues = {"_h_sham": cue(SHAM), "_h_placebo": cue(PLACEBO), "_h_none": cue(NO_TREATMENT), "_h_coint_what": cue(_COINT_WHAT),
+            "_h_compare": cue(_COMPARE), "_h_versus": cue(_VERSUS), "_h_pdev": cue(_PLACEBO_DEVICE), "_h_alone": cue(_ALONE)}
+    dependent = {
+        "_h_active": cue(ACTIVE, described & h("_h_compare")),
+        "_h_coint": cue(COINTERVENTION, h("_h_coint_what") | described & h("_h_compare")),
+        # "either" needs an "or" between the arms
+        "_h_either": cue(_EITHER, described & text.str.contains(r"[[:space:]]or[[:space:]]")),
+        "_h_dn": cue(_DN, h("_h_versus")),
+    }
     final = {
         "_c_sham": h("_h_sham"),
         "_c_placebo": h("_h_placebo") & ~h("_h_sham"),
@@ -66,7 +80,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         "_c_coint": h("_h_coint") & h("_h_coint_what") & ~(described & h("_h_either") & ~h("_h_alone")),
         "_c_compare": h("_h_versus") & h("_h_dn"),
     }
-    return [first, hit, flags, final]
+    return [first, cues, dependent, final]
 
 
 def aggregations() -> list[pl.Expr]:
@@ -74,9 +88,8 @@ def aggregations() -> list[pl.Expr]:
             *[pl.col("s").filter(pl.col(k)).first().alias(f"{k}_span") for k in _KINDS]]
 
 
-def comparator_expr(design: pl.Expr, groups: pl.Expr, design_span: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(comparator, span, confidence); null for reviews, ``none`` for single-group designs (the span
-    is then the design's)."""
+def comparator_expr(design: pl.Expr, groups: pl.Expr) -> pl.Expr:
+    """The comparator: null for reviews, ``none`` for single-group designs."""
     c = pl.col
     kinds = (c("_c_sham").cast(pl.Int32) + c("_c_placebo").cast(pl.Int32) + c("_c_none").cast(pl.Int32)
              + c("_c_active").cast(pl.Int32))
@@ -92,6 +105,13 @@ def comparator_expr(design: pl.Expr, groups: pl.Expr, design_span: pl.Expr) -> t
              .when(c("_c_none")).then(pl.lit("no_treatment"))
              .when(c("_c_coint")).then(pl.lit("cointervention_only"))
              .when(c("_c_active") | c("_c_compare")).then(pl.lit("active_other")))
+    return value
+
+
+def comparator_span(value: pl.Expr, design_span: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(span, confidence) of the comparator ``value`` (a column: each reads it several times); the
+    span of ``none`` is the design's."""
+    c = pl.col
     span = (pl.when(value == "none").then(design_span)
             .when(value == "sham").then(c("_c_sham_span"))
             .when(value == "placebo").then(c("_c_placebo_span"))
@@ -103,4 +123,4 @@ def comparator_expr(design: pl.Expr, groups: pl.Expr, design_span: pl.Expr) -> t
             .when(value == "none").then(0.8)
             .when(value.is_in(["sham", "no_treatment"])).then(0.8)
             .otherwise(0.6))
-    return value, span, conf
+    return span, conf

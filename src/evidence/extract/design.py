@@ -33,6 +33,9 @@ PREPOST = (r"(?i)pre-?test[\s-]*post-?test|pre[\s-]*post|before[\s-]and[\s-]afte
            r"|single[\s-]arm|quasi[\s-]?experimental")
 CONTROLLED = (r"(?i)(?-u:\b)(?:two|three|four|2|3|4) (?:\w+\s+)?(?:groups|arms)(?-u:\b)|(?-u:\b)control group(?-u:\b)|(?-u:\b)comparison group(?-u:\b)"
               r"|(?-u:\b)versus(?-u:\b)|(?-u:\b)vs\.?(?-u:\b)|(?-u:\b)compared (?:with|to)(?-u:\b)")
+# every match of CONTROLLED names groups, arms or a comparison; it may start with a digit, which a
+# scan for its first letters would find everywhere, so a scan for these words picks its sentences
+_CONTROLLED_WORDS = "group|arms|versus|vs|compared"
 
 
 _CUES = {"protocol": PROTOCOL, "meta": META, "sr": SYSTEMATIC, "narr": NARRATIVE, "series": CASE_SERIES,
@@ -47,7 +50,8 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: one flag per design cue (all patterns read the lower-cased sentence)."""
     cues = _CUES | {"future": FUTURE, "meta_neg": META_NEG, "random": RANDOM, "future_words": FUTURE_WORDS,
                     "not_own": _NOT_OWN}
-    first, flags = cue_stages("l", cues, "_g_")
+    # (the cues found in a tenth of the sentences or more: see ``text.cue_stages``)
+    first, flags = cue_stages("l", cues, "_g_", common=("random", "controlled"), gates={"controlled": _CONTROLLED_WORDS})
     g = pl.col
     final = {f"_f_{k}": g(f"_g_{k}") for k in _CUES}
     final |= {"_f_future": g("_g_future"),
@@ -63,11 +67,11 @@ def aggregations() -> list[pl.Expr]:
             pl.col("_f_future").any().alias("_future")]
 
 
-def record_columns() -> dict[str, pl.Expr]:
-    """Per record: the publication types, when MEDLINE indexed them by hand."""
+def record_columns() -> list[dict[str, pl.Expr]]:
+    """Per record: the publication types, when MEDLINE indexed them by hand (one stage)."""
     pt = pl.col("publication_types").fill_null([])
     trusted = (pl.col("citation_status") == "MEDLINE") & (pl.col("indexing_method").fill_null("") != "Automated")
-    return {
+    return [{
         "_pt_protocol": pt.list.contains("Clinical Trial Protocol"),
         "_pt_meta": trusted & pt.list.contains("Meta-Analysis"),
         "_pt_sr": trusted & pt.list.contains("Systematic Review"),
@@ -76,7 +80,7 @@ def record_columns() -> dict[str, pl.Expr]:
         "_pt_rct": trusted & pt.list.contains("Randomized Controlled Trial"),
         "_pt_cct": trusted & (pt.list.contains("Controlled Clinical Trial") | pt.list.contains("Non-Randomized Controlled Trial")),
         "_pt_obs": trusted & pt.list.contains("Observational Study"),
-    }
+    }]
 
 
 def _pt(name: str) -> pl.Expr:
@@ -84,13 +88,16 @@ def _pt(name: str) -> pl.Expr:
     return tagged(pl.lit(name), "publication_types")
 
 
-def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr, hint_spans: list[pl.Expr]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(design, span, confidence) from the joined design features; the source is the span's.
+def design_stages(sample_size: pl.Expr, groups_hint: pl.Expr, hint_spans: list[pl.Expr]) -> list[dict[str, pl.Expr]]:
+    """``design``, ``design_span`` and ``design_confidence`` from the joined design features; the
+    source is the span's.
 
     ``sample_size`` separates case reports (1-3 people) from case series; ``groups_hint`` tells a
     controlled from a single-group study when the text gives no design words (``hint_spans``: the
     sentences it came from, first found first). A span is the sentence that showed the cue, else the
     publication type that did.
+    Two stages: the first rule that holds (``_design_rule``), then what it gives, so that each
+    rule's condition is evaluated once, not once for each of the three columns.
     """
     c = pl.col
     has = lambda name: c(name).is_not_null()  # noqa: E731
@@ -130,12 +137,16 @@ def design_expr(sample_size: pl.Expr, groups_hint: pl.Expr, hint_spans: list[pl.
          pl.coalesce(c("_sp_prepost"), *hint_spans), 0.55),
         ((groups_hint >= 2) & has("_sp_controlled"), "non_randomized_controlled", c("_sp_controlled"), 0.5),
     ]
-    design = pl.lit(None, pl.String)
+    first = pl.lit(None, pl.Int32)
+    for k in reversed(range(len(rules))):
+        first = pl.when(rules[k][0].fill_null(False)).then(pl.lit(k, pl.Int32)).otherwise(first)
+    rule = pl.col("_design_rule")
     span = pl.lit(None, pl.String)
-    conf = pl.lit(None, pl.Float64)
-    for cond, name, sp, cf in reversed(rules):
-        cond = cond.fill_null(False)
-        design = pl.when(cond).then(pl.lit(name)).otherwise(design)
-        span = pl.when(cond).then(sp).otherwise(span)
-        conf = pl.when(cond).then(pl.lit(cf)).otherwise(conf)
-    return design, span, conf
+    for k in reversed(range(len(rules))):
+        span = pl.when(rule == k).then(rules[k][2]).otherwise(span)
+    return [{"_design_rule": first}, {
+        "design": rule.replace_strict({k: name for k, (_, name, _, _) in enumerate(rules)}, default=None, return_dtype=pl.String),
+        "design_span": span,
+        "design_confidence": rule.replace_strict({k: cf for k, (_, _, _, cf) in enumerate(rules)}, default=None,
+                                                 return_dtype=pl.Float64),
+    }]

@@ -53,11 +53,14 @@ def to_number(count: pl.Expr) -> pl.Expr:
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: sample size, groups and n_studies candidates (digits only: number words are digits in ``l``).
 
-    Two stages: the pattern matches first, each computed once, then the rules that combine them.
+    In stages: the sentences with a digit, the pattern matches, each computed once, then the rules
+    that combine them.
     """
     l = pl.col("l")
     # every count below holds a digit, so the heavy patterns run only on sentences that have one
-    ld = masked(l.str.contains(_DIGIT), l)
+    # (a column of its own: polars computes an expression that holds a when/then once per use)
+    digits = {"_n_ld": masked(l.str.contains(_DIGIT), l)}
+    ld = pl.col("_n_ld")
     has_n = pl.when(l.str.contains(r"(?-u:\b)n[[:space:]]*=")).then(l)
 
     def words(*gate: str) -> pl.Expr:
@@ -79,35 +82,41 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
              "_n_arms": ld.str.contains(_ARMS_SENT), "_n_alloc": ld.str.contains(r"randomi|allocat|assign|divid"),
              "_n_usable": ~ld.str.contains(_NOT_ENROLLED) | ld.str.contains(_ENROLLED),
              "_ctl": l.str.contains(r"(?-u:\b)(?:control group|controls|sham|placebo|versus|vs|groups|arms|randomi[sz]ed|randomly)(?-u:\b)")}
-    total = pl.col("_n_total")
-    total_n = pl.coalesce(
-        pl.when(~total.struct.field("2").fill_null("").str.contains(_GAP_BAD))
-        .then(to_number(total.struct.field("1"))),
-        to_number(total.struct.field("3")))
-    after = pl.col("_n_after")
+    # (the counts that several rules read are columns of their own, as ``_n_ld`` is)
+    total, after, st = pl.col("_n_total"), pl.col("_n_after"), pl.col("_n_st")
+    counts = {
+        "_n_tn": pl.coalesce(
+            pl.when(~total.struct.field("2").fill_null("").str.contains(_GAP_BAD))
+            .then(to_number(total.struct.field("1"))),
+            to_number(total.struct.field("3"))),
+        "_n_an": pl.when(~after.struct.field("1").fill_null("").str.contains(_N_AFTER_BAD)
+                         ).then(after.struct.field("2").cast(pl.Float64, strict=False)),
+        "_n_stn": pl.coalesce(
+            pl.when(~st.struct.field("2").fill_null("").str.contains(r"(?-u:\b)of(?-u:\b)|database|search")).then(
+                to_number(st.struct.field("1"))),
+            to_number(st.struct.field("3"))),
+    }
+    total_n, after_n = pl.col("_n_tn"), pl.col("_n_an")
     n_eq_count = pl.col("_n_eqs").list.len().fill_null(0)
-    after_n = pl.when(~after.struct.field("1").fill_null("").str.contains(_N_AFTER_BAD)
-                      ).then(after.struct.field("2").cast(pl.Float64, strict=False))
     arm_sum = pl.when((n_eq_count >= 2) & after_n.is_null() & pl.col("_n_arms")).then(
         pl.col("_n_eqs").list.join(" ").str.extract_all(r"[0-9]+").cast(pl.List(pl.Float64)).list.sum())
     of_n = to_number(pl.col("_n_of"))  # "48 of 56 enrolled": the enrolled count
     cand = pl.coalesce(of_n, pl.when(pl.col("_n_usable")).then(pl.coalesce(total_n, to_number(pl.col("_n_pool")), after_n, arm_sum)))
-    cand = pl.when(cand >= 1).then(cand)  # "0 patients" is no sample size (found by tests/test_fuzz.py)
     cand_conf = pl.when(total_n.is_not_null()).then(0.85).when(after_n.is_not_null()).then(0.8).otherwise(0.65)
     g_word, g_oneof, g_int = to_number(pl.col("_n_gw")), to_number(pl.col("_n_g1")), to_number(pl.col("_n_gi"))
     g_or = pl.col("_n_gor")
     g_or_n = pl.when(g_or.is_not_null()).then(pl.when(g_or.str.contains(",", literal=True)).then(3.0).otherwise(2.0))
     arms_n = n_eq_count.cast(pl.Float64) - pl.when(after_n.is_not_null()).then(1.0).otherwise(0.0)
     g_neq = pl.when((arms_n >= 2) & pl.col("_n_alloc")).then(arms_n)
-    grp = pl.coalesce(g_word, g_oneof, g_int, g_neq, g_or_n)
-    grp = pl.when((grp >= 1) & (grp <= 8)).then(grp)
-    st = pl.col("_n_st")
-    studies = pl.coalesce(
-        pl.when(~st.struct.field("2").fill_null("").str.contains(r"(?-u:\b)of(?-u:\b)|database|search")).then(
-            to_number(st.struct.field("1"))),
-        to_number(st.struct.field("3")))
-    studies = pl.when(studies >= 1).then(studies)
-    return [first, {"_ss": cand, "_ss_conf": cand_conf, "_grp": grp, "_st": studies}]
+    candidates = {"_n_cand": cand, "_n_grp": pl.coalesce(g_word, g_oneof, g_int, g_neq, g_or_n)}
+    cand, grp, studies = pl.col("_n_cand"), pl.col("_n_grp"), pl.col("_n_stn")
+    rules = {
+        "_ss": pl.when(cand >= 1).then(cand),  # "0 patients" is no sample size (found by tests/test_fuzz.py)
+        "_ss_conf": cand_conf,
+        "_grp": pl.when((grp >= 1) & (grp <= 8)).then(grp),
+        "_st": pl.when(studies >= 1).then(studies),
+    }
+    return [digits, first, counts, candidates, rules]
 
 
 def _first(value: pl.Expr, mask: pl.Expr) -> pl.Expr:

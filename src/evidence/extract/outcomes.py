@@ -6,6 +6,8 @@ mention is then named with a when/then chain over the (short) matches, so the te
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from .text import ascii_classes, cue_stages, masked
@@ -75,6 +77,11 @@ DOMAINS: list[tuple[str, str]] = [
     ("gait", r"(?-u:\b)gait(?-u:\b)|walking speed|step length|cadence"),
     ("other", r"(?-u:\b)groc(?-u:\b)|global rating|overall status|perceived (?:improvement|change)|muscle (?:percent )?thickness|muscle activation|excitability|motor evoked|motor threshold|(?:band|tendon) length|length of the|structural|ultrasonograph|sonograph|(?-u:\b)emg(?-u:\b)|electromyograph|satisfaction|(?-u:\b)musculoskeletal ultrasound|ultrasound was used|compliance|stretch tolerance|myoton"),
 ]
+# the domains named in a twentieth of the sentences or more (see ``text.cue_stages``)
+_COMMON_DOMAINS = ("pain", "function", "range_of_motion", "other", "pressure_pain_threshold")
+# every match of the pain domain holds one of these; it may start with "on" or "in", which a scan
+# for its first letters would find everywhere
+_PAIN_WORDS = "pain|vas|nprs|visual analog|numeric"
 _PURPOSE = r"aim|objective|purpose|to (?:compare|evaluate|investigate|determine|assess|examine|analy[sz]e)|outcome"
 
 
@@ -90,9 +97,13 @@ def _name(match: pl.Expr) -> pl.Expr:
                         for k, (name, _) in enumerate(INSTRUMENTS)])
 
 
-def _canon(abbrev: pl.Expr) -> pl.Expr:
-    """Known abbreviations to their canonical name (NRS -> NPRS, AKPS -> Kujala); others as written."""
-    return pl.coalesce(_name(abbrev), abbrev)
+@cache
+def _named() -> pl.Expr:
+    """The name of a mention ``m``: an abbreviation ("\x1f" + abbreviation) keeps its spelling unless
+    it is a known one (NRS -> NPRS, AKPS -> Kujala). Built once: it holds a when/then per instrument."""
+    m = pl.col("m")
+    bare_m = m.str.strip_chars_start("\x1f")  # the mention itself when it has no "\x1f"
+    return pl.coalesce(_name(bare_m), pl.when(m.str.starts_with("\x1f")).then(bare_m))
 
 
 def instruments(per_record: pl.LazyFrame) -> pl.LazyFrame:
@@ -101,12 +112,14 @@ def instruments(per_record: pl.LazyFrame) -> pl.LazyFrame:
     One row per mention, named in a single column (a ``list.eval`` runs per record, which is slow).
     """
     m = pl.col("m")
-    bare_m = m.str.strip_chars_start("\x1f")  # the mention itself when it has no "\x1f"
-    named = pl.when(m.str.starts_with("\x1f")).then(_canon(bare_m)).otherwise(_name(bare_m))
-    found = pl.concat_list(pl.col("_o_found").fill_null([]), pl.col("_o_found_abbr").fill_null([])).alias("m")
+    # an abbreviation of a named test ("\x1f" + abbreviation) keeps its own spelling unless it is a
+    # known one; the named tests are rewritten per record, not per sentence (most sentences name none)
+    abbrev = (pl.col("_o_found_abbr").fill_null([]).list.join("\x1e")
+              .str.replace_all(r"[^\x1e]*\(([^)]+)\)", "\x1f${1}").str.split("\x1e"))
+    found = pl.concat_list(pl.col("_o_found").fill_null([]), abbrev).alias("m")
     mentions = per_record.select("_r", found).explode("m").filter(m.is_not_null() & (m != ""))
     # most mentions are a few strings ("VAS", "WOMAC" ...): each distinct one is named once
-    names = mentions.select(m.unique()).with_columns(_name=named)
+    names = mentions.select(m.unique()).with_columns(_name=_named())
     return (mentions.join(names, on="m", how="left", maintain_order="left").select("_r", m=pl.col("_name"))
             .filter(m.is_not_null())
             .group_by("_r").agg(m.unique(maintain_order=True).alias("_instruments")))
@@ -126,42 +139,48 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: the instruments (canonical names) and outcome domains it names."""
     # A background sentence describes the disease, not what was measured; in an unlabelled abstract
     # the first sentence usually is background unless it states the aim.
+    # (the usable sentences and their text are columns of their own: each is read several times, and
+    # polars computes an expression that holds a when/then once per use)
     background = (pl.col("kind") == "background") | (pl.col("_first") & (pl.col("label") == ""))
-    usable = ~background | masked(background, pl.col("l")).str.contains(_PURPOSE)
+    usable = {"_o_u": ~background | masked(background, pl.col("l")).str.contains(_PURPOSE)}
+    text = {"_o_lu": masked(pl.col("_o_u"), pl.col("l")),
+            "_o_s": pl.when(pl.col("_o_u") & pl.col("s").str.contains("(", literal=True)).then(pl.col("s"))}
     # Ultrasound guiding a needle is no outcome measure; neither is "therapeutic ultrasound". The
     # replacement runs only on the few sentences that name either (the others are null, then l).
-    lu = masked(usable, pl.col("l"))
+    lu = pl.col("_o_lu")
     guided = masked(lu.str.contains("guid|therapeutic ultra"), lu).str.replace_all(_GUIDED, "")
-    first = {"_o_l": pl.coalesce(guided, lu),
-             "_o_s": pl.when(usable & pl.col("s").str.contains("(", literal=True)).then(pl.col("s"))}
-    hit, flags = cue_stages("_o_l", dict(DOMAINS), "_od_")
-    # an abbreviation of a named test ("\x1f" + abbreviation) keeps its own spelling unless it is a
-    # known one; mentions are named per record (``instruments``)
-    found = pl.col("_o_abx")
-    abbrev = pl.when(found.list.len() > 0).then(
-        found.list.join("\x1e").str.replace_all(r"[^\x1e]*\(([^)]+)\)", "\x1f${1}").str.split("\x1e"))
-    return [first, hit | {"_o_all": pl.col("_o_l").str.extract_all(_ALL[4:]),
-                          "_o_abx": pl.col("_o_s").str.extract_all(_ABBREV)}, flags | {"_o_abbr": abbrev}]
+    first = {"_o_l": pl.coalesce(guided, lu)}
+    hit, flags = cue_stages("_o_l", dict(DOMAINS), "_od_", common=_COMMON_DOMAINS, gates={"pain": _PAIN_WORDS})
+    # named tests with their abbreviation: mentions are named per record (``instruments``)
+    return [usable, text, first, hit | {"_o_all": pl.col("_o_l").str.extract_all(_ALL[4:]),
+                                        "_o_abx": pl.col("_o_s").str.extract_all(_ABBREV)}, flags]
 
 
 def aggregations() -> list[pl.Expr]:
     # lists are built per record, not per sentence: most sentences name nothing
-    has_n = (pl.col("_o_all").list.len() > 0) | (pl.col("_o_abbr").list.len() > 0)
-    has_d = pl.col("_od__hit").is_not_null()
+    has_n = (pl.col("_o_all").list.len() > 0) | (pl.col("_o_abx").list.len() > 0)
+    has_d = pl.any_horizontal([pl.col(f"_od_{name}") for name, _ in DOMAINS])
     every = dict(keep_nulls=False, empty_as_null=False)
     return [
         pl.col("_o_all").list.explode(**every).drop_nulls().alias("_o_found"),
-        pl.col("_o_abbr").list.explode(**every).drop_nulls().alias("_o_found_abbr"),
+        pl.col("_o_abx").list.explode(**every).drop_nulls().alias("_o_found_abbr"),
         *[pl.col(f"_od_{name}").any().alias(f"_od_{name}") for name, _ in DOMAINS],
         pl.col("s").filter(has_n).first().alias("_inst_span"),
         pl.col("s").filter(has_d).first().alias("_dom_span"),
     ]
 
 
-def domains_expr() -> pl.Expr:
-    """The domains named (in ``DOMAINS`` order), then those the instruments imply ("WOMAC" -> function)."""
+def domain_stages() -> list[dict[str, pl.Expr]]:
+    """``_domains``: the domains named (in ``DOMAINS`` order), then those the instruments imply
+    ("WOMAC" -> function) and the text does not name, in two stages.
+
+    The names are joined into one string and split into the list: ``concat_list`` over some twenty
+    columns costs more than the rest of the per-record rules together.
+    """
     inst = pl.col("_instruments").fill_null([])
-    implied = [pl.when(pl.any_horizontal([inst.list.contains(n) for n in names])).then(pl.lit(domain))
-               for domain, names in _IMPLIED]
     named = [pl.when(pl.col(f"_od_{name}")).then(pl.lit(name)) for name, _ in DOMAINS]
-    return pl.concat_list(named + implied).list.drop_nulls().list.unique(maintain_order=True)
+    implied = [pl.when(pl.any_horizontal([inst.list.contains(n) for n in names]) & ~pl.col(f"_od_{domain}").fill_null(False))
+               .then(pl.lit(domain)) for domain, names in _IMPLIED]
+    joined = pl.col("_domains")
+    return [{"_domains": pl.concat_str(named + implied, separator=",", ignore_nulls=True)},
+            {"_domains": pl.when(joined == "").then(pl.lit([], pl.List(pl.String))).otherwise(joined.str.split(","))}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .text import tagged
+from .text import masked, tagged
 
 # ASCII classes only: a Unicode \w{6,} made this pattern slow to compile on every call
 _REG_BODY = (r"(?-u:\b)(NCT ?[0-9]{8}|ISRCTN ?[0-9]{8}|ACTRN ?[0-9]{14}|IRCT ?[0-9]{6,}N[0-9]+|IRCT[0-9]{8,}|ChiCTR[-A-Z]*[0-9]{6,}"
@@ -14,27 +14,32 @@ _REG_BODY = (r"(?-u:\b)(NCT ?[0-9]{8}|ISRCTN ?[0-9]{8}|ACTRN ?[0-9]{14}|IRCT ?[0
 REGISTRY = "(?i)" + _REG_BODY
 
 
-def record_columns() -> dict[str, pl.Expr]:
+def record_columns() -> list[dict[str, pl.Expr]]:
     """Per record: the first registry id in the abstract, else the title, else the first DataBank accession.
 
     Abstract and title are read as separate texts, so the id and its span both come from one field.
+    Two stages: the ids, each matched once, then the facts read from them (every fact uses an id
+    several times, and polars shares no expression that holds a when/then between columns).
     """
-    found = []
+    ids = {}
     for name in ("abstract", "title"):
         text = pl.col(name)
         # every id holds a run of digits; the id patterns run only on the few records that have one
         text = pl.when(text.str.contains(r"[0-9]{3}")).then(text)
-        text_id = text.str.extract(REGISTRY, 1).str.replace_all(" ", "", literal=True)
-        # the sentence that names the id
-        span = pl.when(text_id.is_not_null()).then(text).str.extract(r"(?i)([^.]*?" + _REG_BODY + r"[^.]*\.?)", 1).str.strip_chars()
-        found.append((text_id, tagged(span, name)))
+        ids[f"_reg_{name}"] = text.str.extract(REGISTRY, 1).str.replace_all(" ", "", literal=True)
     banks = pl.col("registry_ids").fill_null([])
-    bank_id = banks.list.join(" ").str.extract(REGISTRY, 1)
-    (abs_id, abs_span), (title_id, title_span) = found
+    ids["_reg_databanks"] = banks.list.join(" ").str.extract(REGISTRY, 1)
+
+    def span(name: str) -> pl.Expr:
+        """The sentence of ``name`` that names its id (``masked``: the pattern reads only the texts with one)."""
+        text = masked(pl.col(f"_reg_{name}").is_not_null(), pl.col(name))
+        return tagged(text.str.extract(r"(?i)([^.]*?" + _REG_BODY + r"[^.]*\.?)", 1).str.strip_chars(), name)
+
+    abs_id, title_id, bank_id = pl.col("_reg_abstract"), pl.col("_reg_title"), pl.col("_reg_databanks")
     text_id = pl.coalesce(abs_id, title_id)
-    return {
+    return [ids, {
         "registration": pl.coalesce(text_id, bank_id),
-        "_registration_span": pl.when(abs_id.is_not_null()).then(abs_span).when(title_id.is_not_null()).then(title_span)
-        .when(bank_id.is_not_null()).then(tagged(bank_id, "databanks")),
+        "_registration_span": pl.when(abs_id.is_not_null()).then(span("abstract")).when(title_id.is_not_null())
+        .then(span("title")).when(bank_id.is_not_null()).then(tagged(bank_id, "databanks")),
         "registration_confidence": pl.when(text_id.is_not_null()).then(0.95).when(bank_id.is_not_null()).then(0.99),
-    }
+    }]

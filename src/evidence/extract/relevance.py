@@ -65,24 +65,29 @@ _NEEDLE_SENT = r"needl|(?-u:\b)dn(?-u:\b)|trp-?dn|(?-u:\b)ims(?-u:\b)"
 _TECHNIQUE = (r"((?:(?:ultrasound[\s-]guided|periosteal|intra-?articular|electrical|percutaneous|superficial|deep"
               r"|trigger[\s-]point|myofascial|tendon|and|or)\s+)*dry needling|intramuscular (?:electrical )?"
               r"stimulation|electro-?acupuncture|acupuncture|percutaneous (?:needle )?electrolysis)")
+# every technique holds one of these words: the pattern, which may start with any of a list of
+# words ("and", "or", ...), reads only the sentences that have one
+_TECHNIQUE_WORD = r"dry needling|intramuscular|acupuncture|electrolysis"
 
 
 def condition_expr(text: pl.Expr) -> pl.Expr:
     """The first condition (in CONDITIONS order) whose pattern matches ``text`` (lower case), else null."""
-    out = pl.lit(None, pl.String)
+    # "osteoarthritis" in a record that otherwise names the knee (when no pattern matches)
+    out = pl.when(text.str.contains(_OA) & text.str.contains(_KNEE_WORD)).then(pl.lit("knee_oa"))
     for label, pat in reversed(CONDITIONS):
         out = pl.when(text.str.contains(pat)).then(pl.lit(label)).otherwise(out)
-    # "osteoarthritis" in a record that otherwise names the knee
-    return pl.when(out.is_null() & text.str.contains(_OA) & text.str.contains(_KNEE_WORD)).then(
-        pl.lit("knee_oa")).otherwise(out)
+    return out
 
 
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: the condition named, a dry-needling mention, the muscles of a needling sentence."""
-    cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT,
-                                                     "_tech": _TECHNIQUE}
-    hit, flags = cue_stages("l", cues, "_k_")
-    k = pl.col
+    cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT}
+    # (the cues found in a twentieth of the sentences or more: see ``text.cue_stages``)
+    hit, flags = cue_stages("l", cues, "_k_", common=("_needle", "_knee", "pfps", "_oa", "knee_oa"))
+    k, l = pl.col, pl.col("l")
+    # the muscles are read in needling sentences that name one (a column of its own: it is read
+    # twice, and polars computes an expression under a when/then once per use)
+    muscle = {"_k_muscle": masked(k("_k__needle"), l).str.contains(_MUSCLE_GATE).fill_null(False)}
     cond = pl.lit(None, pl.String)
     for label, _ in reversed(CONDITIONS):
         cond = pl.when(k(f"_k_{label}")).then(pl.lit(label)).otherwise(cond)
@@ -92,11 +97,11 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     rank = (pl.when(pl.col("src") == "title").then(0)
             .when(pl.col("kind") == "background").then(2).otherwise(1))
     # (patterns on ``l``: ASCII classes, see ``text.ascii_classes``)
-    final = {"cond": cond, "_dn_s": pl.col("l").str.contains(ascii_classes(bare(DRY_NEEDLING))),
-             "_mus": masked(k("_k__needle") & pl.col("l").str.contains(_MUSCLE_GATE), pl.col("l")).str.replace_all(_PLURAL, "${1}")
+    final = {"cond": cond, "_dn_s": l.str.contains(ascii_classes(bare(DRY_NEEDLING))),
+             "_mus": masked(k("_k_muscle"), l).str.replace_all(_PLURAL, "${1}")
              .str.replace_all(r"(?-u:\b)quadricep(?-u:\b)", "quadriceps").str.extract_all(_MUSCLE_RE),
-             "_rank": rank, "_tech": pl.when(k("_k__tech")).then(pl.col("l")).str.extract(ascii_classes(_TECHNIQUE), 1)}
-    return [hit, flags, final]
+             "_rank": rank, "_tech": masked(l.str.contains(_TECHNIQUE_WORD), l).str.extract(ascii_classes(_TECHNIQUE), 1)}
+    return [hit, flags, muscle, final]
 
 
 def _ranked_first(value: pl.Expr, mask: pl.Expr) -> pl.Expr:
@@ -118,31 +123,36 @@ def aggregations() -> list[pl.Expr]:
     ]
 
 
-def record_columns() -> dict[str, pl.Expr]:
+def record_columns() -> list[dict[str, pl.Expr]]:
     """Per record, over title and abstract (separate texts: no cue runs from one into the other) and
-    the index terms: dry-needling and exclusion cues."""
+    the index terms: dry-needling and exclusion cues.
+
+    Two stages: the index terms joined and the mention counts first, so that each is computed once
+    (polars shares no expression between columns once it sits under a when/then).
+    """
     title = pl.col("title").fill_null("")
     abstract = pl.col("abstract").fill_null("")
     either = lambda pat: title.str.contains(pat) | abstract.str.contains(pat)  # noqa: E731
     count = lambda pat: title.str.count_matches(pat) + abstract.str.count_matches(pat)  # noqa: E731
     # PubMed's index terms name the technique and the condition when a short abstract does not
-    mesh = pl.col("mesh_terms").fill_null([]).list.join("; ")
-    kw = pl.col("keywords").fill_null([]).list.join("; ")
-    return {
-        "_dn": either(DRY_NEEDLING) | mesh.str.contains(DRY_NEEDLING) | kw.str.contains(DRY_NEEDLING),
+    first = {"_mesh": pl.col("mesh_terms").fill_null([]).list.join("; "),
+             "_kw": pl.col("keywords").fill_null([]).list.join("; "),
+             "_dn_n": count(DRY_NEEDLING), "_acu_n": count(ACUPUNCTURE)}
+    mesh, kw = pl.col("_mesh"), pl.col("_kw")
+    return [first, {
+        # (a mention counted is a mention found)
+        "_dn": (pl.col("_dn_n") > 0) | mesh.str.contains(DRY_NEEDLING) | kw.str.contains(DRY_NEEDLING),
         # the index field that names the technique, as a span of it
         "_dn_index": pl.when(mesh.str.contains(DRY_NEEDLING)).then(tagged(mesh, "mesh_terms"))
         .when(kw.str.contains(DRY_NEEDLING)).then(tagged(kw, "keywords")),
         "_cond_mesh": condition_expr(mesh.str.to_lowercase()),
         "_cond_kw": condition_expr(kw.str.to_lowercase()),
         "_dn_title": title.str.contains(DRY_NEEDLING),
-        "_dn_n": count(DRY_NEEDLING),
         "_acu_title": title.str.contains(ACUPUNCTURE),
-        "_acu_n": count(ACUPUNCTURE),
         "_healthy": either(HEALTHY),
         "_inject": either(INJECTION_COMBINED),
         "_pe_title": title.str.contains(ELECTROLYSIS),
-    }
+    }]
 
 
 def muscles_expr() -> pl.Expr:

@@ -90,22 +90,19 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     is_abs = pl.col("src") == "abstract"
     # each pattern reads only the sentences whose flag it can change (``masked``): the flags below are
     # used only with ``is_abs``, and the kind decides the others
-    conclusion_like = (kind == "conclusion") | masked(is_abs & ~kind.is_in(["background", "conclusion"]), l).str.contains(_CONCLUDING).fill_null(False)
-    results_like = (kind == "results") | masked(is_abs & (kind != "results"), l).str.contains(
-        r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared").fill_null(False)
-    first = {"_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like,
+    # (a text or flag read by several columns is a column of its own, in an earlier stage: polars
+    # computes an expression that holds a when/then once per use)
+    first = {"_x_cl": (kind == "conclusion") | masked(is_abs & ~kind.is_in(["background", "conclusion"]), l).str.contains(_CONCLUDING).fill_null(False),
+             "_x_rl": (kind == "results") | masked(is_abs & (kind != "results"), l).str.contains(
+                 r"(?-u:\b)p[[:space:]]*[<=>≤]|significant|improv|differen|compared").fill_null(False),
              "_x_l": masked(is_abs & pl.col("last"), l).str.contains(_COMPLETE).fill_null(False),
              "_x_ae": masked(kind != "background", l).str.contains(AE_ANY).fill_null(False),
              "_x_ev": masked(l.str.contains("evidence", literal=True), l)}
-    # direction is read only where some part of the abstract could state it
-    # "non-inferior" is one word, so that "inferior to" reads the comparator's win only
-    ld = masked(c("_x_c") | c("_x_r") | c("_x_l"), l).str.replace_all(r"(?-u:\b)non[[:space:]-]+inferior", "noninferior")
+    conclusion_like, results_like = c("_x_cl"), c("_x_rl")
     lae = masked(c("_x_ae"), l)
     cert = c("_x_ev").str.extract_groups(_CERTAINTY)
     second = {
-        # clauses with within-group or both-arm statements removed
-        "_x_clean": ld.str.replace_all(_FADES, " ; $1$2").str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " "),
-        "_x_fc": ld.str.contains(FAVOURS_COMPARATOR).fill_null(False),
+        "_x_c": is_abs & conclusion_like, "_x_r": is_abs & results_like & ~conclusion_like,
         "_f_ae_some": (lae.str.contains(AE_SOME) & ~lae.str.contains(_NO_HARM)).fill_null(False),
         "_f_ae_none": lae.str.contains(AE_NONE).fill_null(False),
         "_f_ae_other": (~lae.str.contains(_AE_PLAN)).fill_null(False),
@@ -113,22 +110,46 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
         "_x_cert_ok": ~c("_x_ev").str.contains(r"evidence (?:is|are) (?:needed|required|lacking)|high-quality (?:studies|trials|rcts|research)"),
         "_kind_res": kind.is_in(["results", "conclusion"]), "_is_abs": is_abs,
     }
+    # direction is read only where some part of the abstract could state it
+    # "non-inferior" is one word, so that "inferior to" reads the comparator's win only
+    third = {"_x_ld": masked(c("_x_c") | c("_x_r") | c("_x_l"), l).str.replace_all(r"(?-u:\b)non[[:space:]-]+inferior", "noninferior")}
+    ld = c("_x_ld")
+    fourth = {
+        # clauses with within-group or both-arm statements removed
+        "_x_clean": ld.str.replace_all(_FADES, " ; $1$2").str.replace_all(_CLAUSE, " ; ").str.replace_all(_NEUTRAL, " "),
+        "_x_fc": ld.str.contains(FAVOURS_COMPARATOR).fill_null(False),
+    }
     clean = c("_x_clean")
-    third = {
-        # a clause that denies a difference ("improvements were not different") does not favour anything,
-        # and "X was more effective than dry needling" favours the comparator only
-        # (the clauses removed never make a match of FAVOURS, so only a sentence with one is worth rewriting)
-        "_x_fav": masked(clean.str.contains(FAVOURS), clean).str.replace_all(_COMP_WINS, " ; ").str.replace_all(r"[^;]*(?:" + NO_DIFF + r")[^;]*", " ")
-        .str.replace_all(r"[^;]*(?:" + FAVOURS_COMPARATOR + r")[^;]*", " ").str.contains(FAVOURS).fill_null(False),
+    fifth = {
         "_x_nd": clean.str.contains(NO_DIFF).fill_null(False),
         "_x_fc2": clean.str.contains(_COMP_WINS).fill_null(False),
         "_f_cert": (c("_x_cert_ok") & c("_cert_v").is_not_null()).fill_null(False),
+        "_x_fv": clean.str.contains(FAVOURS).fill_null(False),
     }
-    fourth = {}
+    # only a sentence with a match of FAVOURS is worth rewriting (removing clauses never makes one):
+    # first without the clauses where the comparator wins, in the sentences that have one (``_x_fc2``)
+    sixth = {"_x_v1": pl.coalesce(masked(c("_x_fv") & c("_x_fc2"), clean).str.replace_all(_COMP_WINS, " ; "),
+                                  masked(c("_x_fv"), clean))}
+    # a clause that denies a difference ("improvements were not different") does not favour anything,
+    # and "X was more effective than dry needling" favours the comparator only (``_removed``)
+    seventh = {"_x_v2": _removed(c("_x_v1"), c("_x_nd"), NO_DIFF)}
+    eighth = {"_x_fav": _removed(c("_x_v2"), c("_x_fc"), FAVOURS_COMPARATOR).str.contains(FAVOURS).fill_null(False)}
+    parts = {}
     for p in _PARTS:
-        fourth |= {f"_f_{p}_fav": c(f"_x_{p}") & c("_x_fav"), f"_f_{p}_nd": c(f"_x_{p}") & c("_x_nd"),
-                   f"_f_{p}_fc": c(f"_x_{p}") & (c("_x_fc") | c("_x_fc2"))}
-    return [first, second, third, fourth]
+        parts |= {f"_f_{p}_fav": c(f"_x_{p}") & c("_x_fav"), f"_f_{p}_nd": c(f"_x_{p}") & c("_x_nd"),
+                  f"_f_{p}_fc": c(f"_x_{p}") & (c("_x_fc") | c("_x_fc2"))}
+    return [first, second, third, fourth, fifth, sixth, seventh, eighth, parts]
+
+
+def _removed(text: pl.Expr, where: pl.Expr, pattern: str) -> pl.Expr:
+    """``text`` (a column) with every clause that holds a match of ``pattern`` blanked, read only where
+    ``where`` says the sentence has one.
+
+    The texts here are the sentence with clauses removed or split (``" ; "``, ``" "`` in their
+    place), which never makes a match the sentence did not have: the flags read on the sentence
+    (``_x_nd``, ``_x_fc``) tell which texts can hold a clause to blank.
+    """
+    return pl.coalesce(masked(where, text).str.replace_all(r"[^;]*(?:" + pattern + r")[^;]*", " "), text)
 
 
 def aggregations() -> list[pl.Expr]:
@@ -162,7 +183,7 @@ def adverse_expr() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return value, span, conf
 
 
-def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> pl.Expr:
     """Direction from the conclusion, else the results, else the last sentence."""
     c = pl.col
 
@@ -182,16 +203,27 @@ def direction_expr(relevant: pl.Expr, design: pl.Expr, adverse: pl.Expr) -> tupl
              .when(~c("_has_abstract").fill_null(False)).then(pl.lit(None, pl.String))
              .when(combined.is_null() & (adverse == "reported")).then(pl.lit("not_applicable"))
              .otherwise(combined.fill_null(pl.lit("unclear"))))
+    return value
+
+
+def direction_span(relevant: pl.Expr, design: pl.Expr, value: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(span, confidence) of the direction ``value`` (a column: each reads it several times)."""
+    c = pl.col
+
+    def stated(p: str) -> pl.Expr:
+        """Does part ``p`` give a verdict (see ``direction_expr``)?"""
+        return c(f"_d_{p}_fav").fill_null(False) | c(f"_d_{p}_nd").fill_null(False) | c(f"_d_{p}_fc").fill_null(False)
+
     # not applicable: the span is that of the fact it follows from (protocol, not relevant, harm only)
     span = (pl.when(value == "not_applicable").then(
         pl.when(~relevant).then(c("relevant_span")).when(design == "protocol").then(c("design_span"))
         .otherwise(c("adverse_events_span")))
-            .when(conc.is_not_null()).then(c("_d_c_span"))
-            .when(res.is_not_null()).then(c("_d_r_span"))
-            .when(last.is_not_null()).then(c("_d_l_span")))
+            .when(stated("c")).then(c("_d_c_span"))
+            .when(stated("r")).then(c("_d_r_span"))
+            .when(stated("l")).then(c("_d_l_span")))
     conf = (pl.when(value.is_null()).then(None).when(value == "not_applicable").then(0.9)
-            .when(value == "unclear").then(0.5).when(conc.is_not_null()).then(0.7).otherwise(0.55))
-    return value, span, conf
+            .when(value == "unclear").then(0.5).when(stated("c")).then(0.7).otherwise(0.55))
+    return span, conf
 
 
 def certainty_expr(design: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

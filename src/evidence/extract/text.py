@@ -5,7 +5,8 @@ Everything here builds polars expressions or lazy frames; nothing loops over rec
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Collection
+from functools import cache, lru_cache
 
 import polars as pl
 
@@ -131,9 +132,42 @@ def lower(text: pl.Expr) -> pl.Expr:
 
     The rules then need only ``\\d+`` for a number: a regex alternation of some 250 number words made
     every pattern that holds a number slow to compile and to run. One Aho-Corasick pass does it.
+    (``sentences`` runs the two steps in two stages: see ``_as_digits``.)
     """
-    padded = pl.concat_str(pl.lit(" "), text.str.to_lowercase().str.replace_many(_SPACES), pl.lit(" "))
-    return padded.str.replace_many(_WORD_TO_DIGIT, leftmost=True).str.slice(1).str.head(-1)
+    return _as_digits(_spaced(text))
+
+
+def _spaced(text: pl.Expr) -> pl.Expr:
+    """``text`` in lower case, its Unicode white space as plain spaces."""
+    low = text.str.to_lowercase()
+    # Unicode white space is replaced only in the texts with a non-ASCII character: comparing two
+    # lengths is cheaper than the replacement's scan, and most sentences are ASCII. (The lengths are
+    # those of ``text``, which lower case leaves ASCII if it is: polars would compute ``low`` once
+    # more for each expression over it.)
+    return pl.coalesce(masked(text.str.len_bytes() != text.str.len_chars(), low).str.replace_many(_SPACES), low)
+
+
+# Every number word starts with one of these (a compound with its tens): a scan for them is much
+# cheaper than the Aho-Corasick pass, which then reads only the few texts that have one.
+_NUMBER_WORD = r"(?-u:\b)(?:" + "|".join(sorted({w for w in DIGIT_FORMS if "-" not in w and " " not in w})) + ")"
+
+
+def _as_digits(spaced: pl.Expr) -> pl.Expr:
+    """``spaced`` (see ``_spaced``) with its number words as digits.
+
+    Only the texts with a number word are padded (so that one at either end has a delimiter) and
+    rewritten; the others are ``spaced`` as it is. Pass a column: ``spaced`` is read several times,
+    and polars computes an expression that holds a when/then (as ``_spaced`` does) once per use.
+    """
+    padded = pl.concat_str(pl.lit(" "), masked(spaced.str.contains(_NUMBER_WORD), spaced), pl.lit(" "))
+    digits = padded.str.replace_many(_WORD_TO_DIGIT, leftmost=True).str.slice(1).str.head(-1)
+    return pl.coalesce(digits, spaced)
+
+
+@cache
+def _lower_s() -> tuple[pl.Expr, pl.Expr]:
+    # built once: the number-word table becomes a literal of some 14,000 strings on every build
+    return _spaced(pl.col("s")).alias("l"), _as_digits(pl.col("l")).alias("l")
 
 
 # Section labels: which part of a structured abstract a sentence sits in.
@@ -189,13 +223,7 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
             .select("_r", pl.col("position").cast(pl.Int32).alias("_sec"), pl.lit("abstract").alias("src"),
                     pl.col("label").fill_null("").str.to_uppercase().alias("label"), "text"))
     both = pl.concat([title, secs]).filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
-    # A sentence ends at . ! ? followed by space and a capital, digit or bracket; decimals never split.
-    split = (both.with_columns(
-        pl.col("text").str.replace_all(r"([.!?])\s+([A-Z0-9(\[\"“])", "${1}" + _SPLIT + "${2}")
-        .str.split(_SPLIT).alias("s"))
-        .drop("text").explode("s")
-        .with_columns(pl.col("s").str.strip_chars())
-        .filter(pl.col("s") != ""))
+    # the kind a label gives, read once per section rather than once per sentence
     lab = pl.col("label")
     kind = (pl.when(pl.col("src") == "title").then(pl.lit("title"))
             .when(lab.str.contains(_REGISTRATION)).then(pl.lit("registration"))
@@ -204,22 +232,33 @@ def sentences(base: pl.LazyFrame) -> pl.LazyFrame:
             .when(lab.str.contains(_BACKGROUND)).then(pl.lit("background"))
             .when(lab.str.contains(_METHODS)).then(pl.lit("methods"))
             .otherwise(pl.lit("other")))
+    # A sentence ends at . ! ? followed by space and a capital, digit or bracket; decimals never split.
+    split = (both.with_columns(
+        pl.col("text").str.replace_all(r"([.!?])\s+([A-Z0-9(\[\"“])", "${1}" + _SPLIT + "${2}")
+        .str.split(_SPLIT).alias("s"), kind.alias("_kind"))
+        .drop("text").explode("s")
+        .with_columns(pl.col("s").str.strip_chars())
+        .filter(pl.col("s") != ""))
     # In an abstract of unlabelled paragraphs, the last paragraph concludes and the one before reports.
-    n_secs = pl.col("_sec").filter(pl.col("src") == "abstract").n_unique().over("_r")
-    max_sec = pl.col("_sec").max().over("_r")
+    # (the counts are columns of their own, read by the rules below: a window in a when/then is
+    # computed once per use)
+    split = split.with_columns(_n_secs=pl.col("_sec").filter(pl.col("src") == "abstract").n_unique().over("_r"),
+                               _max_sec=pl.col("_sec").max().over("_r"))
+    n_secs, max_sec = pl.col("_n_secs"), pl.col("_max_sec")
     unlabelled = (pl.col("label") == "") & (pl.col("src") == "abstract") & (n_secs >= 3)
     kind = (pl.when(unlabelled & (pl.col("_sec") == max_sec)).then(pl.lit("conclusion"))
             .when(unlabelled & (n_secs >= 4) & (pl.col("_sec") == max_sec - 1)).then(pl.lit("results"))
-            .otherwise(kind))
+            .otherwise(pl.col("_kind")))
     is_abs = pl.col("src") == "abstract"
     out = split.with_columns(pl.int_range(pl.len()).over("_r").cast(pl.Int32).alias("_i"), kind.alias("kind"),
-                             lower(pl.col("s")).alias("l"),
+                             _lower_s()[0],
                              pl.concat_str(pl.when(pl.col("src") == "title").then(pl.lit(TAGS["title"]))
                                            .otherwise(pl.lit(TAGS["abstract"])), pl.col("s")).alias("s"))
     return out.with_columns(
+        _lower_s()[1],
         (pl.col("_i") == pl.col("_i").max().over("_r")).alias("last"),
         (is_abs & (pl.col("_i") == pl.col("_i").filter(is_abs).min().over("_r"))).alias("_first"),
-        pl.col("_i").sub(1).alias("_i"))
+        pl.col("_i").sub(1).alias("_i")).drop("_kind", "_n_secs", "_max_sec")
 
 
 def masked(mask: pl.Expr, text: pl.Expr) -> pl.Expr:
@@ -238,21 +277,24 @@ def bare(pattern: str) -> str:
     return pattern[4:] if pattern.startswith("(?i)") else pattern
 
 
-def cue_stages(col: str, cues: dict[str, str], prefix: str, gates: dict[str, str] | None = None) -> list[dict[str, pl.Expr]]:
+def cue_stages(col: str, cues: dict[str, str], prefix: str, common: Collection[str] = (),
+               gates: dict[str, str] | None = None) -> list[dict[str, pl.Expr]]:
     """Flags ``{prefix}{name}``: does ``col`` (from ``lower``) match each cue pattern (its ``(?i)`` dropped)?
 
-    Most sentences match none of a module's cues, so one scan with the union of the patterns picks
-    the sentences worth reading, and each pattern then runs on those only (the others are null).
-    ``gates`` names, for a slow cue, a cheap pattern that every match of it contains: the cue then
-    reads only the sentences that match its gate.
+    Most sentences match none of a module's rarer cues, so one scan with the union of their patterns
+    picks the sentences worth reading, and each pattern then runs on those only (the others are null).
+    The cues named in ``common`` match so many sentences (a twentieth or more) that the union would
+    pick most of them: they read every sentence, and stay out of the union, whose automaton they
+    would make larger and slower to build. ``gates`` names, for a slow cue, a cheap pattern that
+    every match of it contains: the cue then reads only the sentences that match its gate.
     """
-    union = ascii_classes("|".join(f"(?:{bare(p)})" for p in cues.values()))
+    rare = [bare(p) for name, p in cues.items() if name not in common]
     hit = f"{prefix}_hit"
     flags = {}
     for name, p in cues.items():
-        text = pl.col(hit)
+        text = pl.col(col if name in common else hit)
         if gates and name in gates:
             text = masked(text.str.contains(gates[name]), text)
         flags[f"{prefix}{name}"] = text.str.contains(ascii_classes(bare(p))).fill_null(False)
+    union = ascii_classes("|".join(f"(?:{p})" for p in rare))
     return [{hit: masked(pl.col(col).str.contains(union), pl.col(col))}, flags]
-

@@ -23,9 +23,15 @@ _PREFIX = (r"(?:(?-u:\b)(?<pre>every|each|for|over|during|within|lasted|lasting|
            r"|approximately|about|mean|least|period of)\s+){0,2})?")
 # "at 3 and 6 months after ..." (prefix, numbers, unit, what follows) or "week 4", "weeks 4 and 6"
 # (unit, numbers, what follows): one alternation, so the mentions come out in the order they are written.
-MENTION = (rf"{_PREFIX}(?<core>{_LIST}[\s-]*{_UNIT})(?-u:\b)(?<suf>[^.;,\d]{{0,40}})"
-           rf"|(?-u:\b)(?:at |in |on |by |until )?(?<core2>(?<unit2>weeks?|months?|days?)\s+"
-           rf"(?<nums2>{NUM}(?:\s*(?:,|and|&)\s*{NUM})*))(?-u:\b)(?<suf2>[^.;,\d]{{0,40}})")
+_HEAD = rf"{_PREFIX}(?<core>{_LIST}[\s-]*{_UNIT})(?-u:\b)"
+_HEAD2 = (rf"(?-u:\b)(?:at |in |on |by |until )?(?<core2>(?<unit2>weeks?|months?|days?)\s+"
+          rf"(?<nums2>{NUM}(?:\s*(?:,|and|&)\s*{NUM})*))(?-u:\b)")
+_SUFFIX = r"[^.;,\d]{0,40}"
+MENTION = rf"{_HEAD}{_SUFFIX}|{_HEAD2}{_SUFFIX}"
+# The parts of a mention (prefix, numbers, unit) are read with the pattern less its suffix, and the
+# suffix is the rest of the mention: a suffix may follow any head, so the pattern finds the same
+# head, in half the time.
+_PARTS = rf"(?<head>{_HEAD}|{_HEAD2})"
 
 # weeks per unit (corpus convention: 1 month = 4.345 weeks, but 3, 6 and 12 months = 13, 26 and 52)
 _FACTOR = {"h": 1 / 168, "d": 1 / 7, "w": 1.0, "m": 4.345, "y": 52.0, "mi": 1 / 10080}
@@ -46,6 +52,8 @@ _TEST_NAME = r"^[\s-]*(?:walk|run|step|stair|sit|chair|stand|single|hop)"
 _FREQ = (r"(?-u:\b)(once|twice|two times|three times|thrice|\d+ times)\s+(?:a|per|each|every)\s+week(?-u:\b)[^.]{0,30}?"
          r"(?-u:\b)(?:for|up to|over|,|in)\s+(?:a total of\s+)?(\d+)\s+(?:\w+\s+)?sessions")
 _SINGLE = r"(?-u:\b)(?:single|one|1)\s+(?:\w+\s+)?(?:session|application|treatment)(?-u:\b)"
+# every match of _SINGLE ends with one of these; it may start with "1", which a scan would find everywhere
+_SINGLE_WORDS = "session|application|treatment"
 _POST_TX = (r"post-?(?:treatment|intervention)|after (?:the )?(?:last|final) (?:treatment )?session|end of (?:the )?(?:treatment|intervention)"
             r"|after (?:the )?(?:treatment|intervention)(?-u:\b)|immediately after|post-?test|after last session|postintervention|after the cessation")
 
@@ -54,8 +62,8 @@ _POINT_TAIL = (r"^[\s-]*(?:of\s+)?(?:follow[\s-]?ups?|post[\s-]?(?:treatment|int
                r"(?: the)?(?: \w+)?(?: sessions?)?)")
 _ABSTRACT = pl.col("src") == "abstract"
 # every pattern here reads ``l`` (see ``text.lower``): ASCII classes run faster
-(MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL) = map(
-    ascii_classes, (MENTION, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX,
+(MENTION, _PARTS, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX, _POINT_TAIL) = map(
+    ascii_classes, (MENTION, _PARTS, _ASSESS, _TREAT_SUFFIX, _AFTER_TREATMENT, _AGE, _SINCE_EVENT, _TEST_NAME, _FREQ, _SINGLE, _POST_TX,
                     _POINT_TAIL))
 
 
@@ -79,13 +87,16 @@ def _factor(unit: pl.Expr) -> pl.Expr:
 def sentence_columns() -> list[dict[str, pl.Expr]]:
     """Per sentence: weeks of "once a week for 3 sessions", a single session, a post-treatment measurement."""
     l = pl.col("l")
-    freq = pl.when(_ABSTRACT & l.str.contains("sessions", literal=True)).then(l).str.extract_groups(_FREQ)
+    # (the frequency is a column of its own: it is read three times, and polars computes an
+    # expression that holds a when/then once per use)
+    first = {"_t_freq": pl.when(_ABSTRACT & l.str.contains("sessions", literal=True)).then(l).str.extract_groups(_FREQ),
+             "_single": masked(_ABSTRACT & l.str.contains(_SINGLE_WORDS), l).str.contains(_SINGLE).fill_null(False),
+             "_post": masked(_ABSTRACT & (pl.col("kind") != "background"), l).str.contains(_POST_TX).fill_null(False)}
+    freq = pl.col("_t_freq")
     per_week = (freq.struct.field("1").replace_strict(_WORD_FREQ, default=None, return_dtype=pl.Float64)
                 .fill_null(freq.struct.field("1").str.extract(r"([0-9]+)").cast(pl.Float64)))
     n_sess = freq.struct.field("2").cast(pl.Float64, strict=False)
-    return [{"_sw": n_sess / per_week,
-             "_single": masked(_ABSTRACT, l).str.contains(_SINGLE).fill_null(False),
-             "_post": masked(_ABSTRACT & (pl.col("kind") != "background"), l).str.contains(_POST_TX).fill_null(False)}]
+    return [first, {"_sw": n_sess / per_week}]
 
 
 def aggregations() -> list[pl.Expr]:
@@ -108,14 +119,14 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
     l = pl.col("l")
     cand = sents.filter(_ABSTRACT & l.str.contains(r"[0-9]")).select("_r", "s", "l", "kind")
     m = (cand.with_columns(m=l.str.extract_all(MENTION)).explode("m").filter(pl.col("m").is_not_null())
-         .with_columns(g=pl.col("m").str.extract_groups(MENTION)))
+         .with_columns(g=pl.col("m").str.extract_groups(_PARTS)))
     g = pl.col("g").struct.field
     m = m.select(
         "_r", "s", "l", "kind",
         pl.when(g("core2").is_not_null()).then(pl.lit("at")).otherwise(g("pre").fill_null("")).alias("prefix"),
         pl.coalesce(g("nums"), g("nums2")).alias("nums"),
         pl.coalesce(g("unit"), g("unit2")).alias("unit"),
-        pl.coalesce(g("suf"), g("suf2")).fill_null("").alias("suffix"),
+        pl.col("m").str.slice(g("head").str.len_chars()).alias("suffix"),
         pl.coalesce(g("core"), g("core2")).alias("core"))
     # the largest number of each mention ("1, 3, and 7 days" -> 7)
     # (list casts, not list.eval: an expression evaluated per list is slow on many short lists)
@@ -129,17 +140,21 @@ def mention_features(sents: pl.LazyFrame) -> pl.LazyFrame:
                 | l.str.contains(r"symptom duration|duration of (?:symptoms|pain|complaint)|history of")
                 | pl.col("unit").str.starts_with("y") & ~l.str.contains(r"follow|after|later|stable|maintain"))
     complaint = l.str.contains(r"experienc|suffer|symptom|complain|history|duration of|pain for|injur|diagnos")
+    # (exclusion and treatment are columns of their own: the rules below read each more than once)
+    m = m.with_columns(excluded=excluded)
+    excluded = pl.col("excluded")
     # "1 month after treatment" is a time point, not a treatment length
     treat = (~excluded & ~suffix.str.contains(ascii_classes(r"^\s*-?\s*(?:of\s+)?follow|^\s*(?:after|following|post)(?-u:\b)")) & ~lasting & ~complaint
              & (prefix.is_in(["for", "over", "during", "lasted", "lasting", "up to"])
                 | (suffix.str.contains(_TREAT_SUFFIX) & ~prefix.is_in(["at", "after", "within", "on"]))))
-    fu = (~excluded & ~treat & (pl.col("kind") != "background")
+    m = m.with_columns(treat=treat)
+    fu = (~excluded & ~pl.col("treat") & (pl.col("kind") != "background")
           & (l.str.contains(_ASSESS) | suffix.str.contains(r"follow|after|later|post")))
     add = (suffix.str.contains(_AFTER_TREATMENT)
            & ~suffix.str.contains(r"after (?:the )?(?:first|initial|start|beginning|baseline)"))
     point = pl.concat_str(pl.col("core"), suffix.str.extract(_POINT_TAIL, 0).fill_null("")).str.strip_chars(" ,;-")
     # "0 weeks" names no length of time (a baseline written as a time point): not a candidate
-    m = m.with_columns(w=pl.when(n > 0).then(weeks(n, pl.col("unit"))), treat=treat, fu=fu, add=add, point=point)
+    m = m.with_columns(w=pl.when(n > 0).then(weeks(n, pl.col("unit"))), fu=fu, add=add, point=point)
     w, s = pl.col("w"), pl.col("s")
     is_tx = pl.col("treat") & w.is_not_null()
     plain = pl.col("fu") & ~pl.col("add") & w.is_not_null()
