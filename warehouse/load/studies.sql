@@ -1,9 +1,11 @@
 -- Store extracted facts for changed articles, or for all of them when the extractor changed;
 -- keep a history row whenever a PMID's facts differ from the last ones recorded.
+-- batch_studies holds the PMIDs to store and their facts, not the ~70 columns of each study: those
+-- go from the incoming frame straight into studies below (one copy of them, not two).
 CREATE OR REPLACE TEMP TABLE batch_studies AS
 SELECT s.*, md5(CAST(s.facts AS VARCHAR)) AS facts_hash
 FROM (
-    SELECT i.*, to_json(struct_pack(
+    SELECT i.pmid, i.extractor_version, to_json(struct_pack(
         relevant := i.relevant, design := i.design, sample_size := i.sample_size, n_studies := i.n_studies,
         groups := i.groups, condition := i.condition, intervention := i.intervention,
         comparator := i.comparator, muscles := i.muscles,
@@ -21,7 +23,8 @@ FROM (
 -- only PMIDs that already have a row (none after a rebuild's clear or in a first ingest)
 DELETE FROM studies WHERE pmid IN (SELECT pmid FROM batch_studies WHERE replaces_row);
 INSERT INTO studies BY NAME
-SELECT * EXCLUDE (facts, facts_hash, replaces_row), $run_id AS run_id, $now AS extracted_at FROM batch_studies;
+SELECT i.*, $run_id AS run_id, $now AS extracted_at FROM incoming_studies i
+WHERE i.pmid IN (SELECT pmid FROM batch_studies);
 
 -- the last facts hash recorded for each PMID of the batch (latest recorded_at, then latest row),
 -- as one join instead of a subquery per study

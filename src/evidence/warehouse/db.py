@@ -53,6 +53,11 @@ def run_sql(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None =
 
 CHECKPOINT_THRESHOLD = "256MB"  # WAL size that triggers a checkpoint on the staging connection
 MEMORY_LIMIT = "300MB"  # DuckDB's buffer pool on the staging connection; beyond it DuckDB spills to disk
+ROW_GROUP_SIZE = 16384  # rows per row group a run writes (DuckDB's default: 122,880); see connect
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
@@ -61,9 +66,19 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     16 MB) buys nothing: the threshold is raised (3x faster loads), though not so far that a
     100,000-record run leaves all of its data to one long checkpoint before publishing. DuckDB's
     memory is capped (``MEMORY_LIMIT``): uncapped, a 100,000-record run peaked at 2.4-3 GB (the
-    full-text index build); capped, DuckDB spills to ``<staging>.tmp`` instead."""
+    full-text index build); capped, DuckDB spills to ``<staging>.tmp`` instead.
+
+    The file is attached with row groups of ``ROW_GROUP_SIZE`` rows. DuckDB reads a table with one
+    thread per row group, so with its default size every table of up to 122,880 rows (articles,
+    studies, search_documents at 100,000 articles) was read by one thread; and a checkpoint rewrites
+    every row group rows were added to, so each checkpoint during a load rewrote all of those tables.
+    Smaller row groups are filled once and then left alone: loading 100,000 records takes ~20% less
+    CPU in DuckDB, the index is built on every core, and the published file is ~4% bigger."""
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect()
+        con.execute(f"ATTACH {_quoted(str(path))} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute("USE warehouse")
+        con.execute(f"SET temp_directory = {_quoted(f'{path}.tmp')}")  # as for a file opened directly
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         return con
@@ -81,7 +96,7 @@ def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         # per path within a process, so a second connect() would see the file as it was when the
         # first was opened, even after a run swapped a new one in.
         con = duckdb.connect()
-        con.execute(f"ATTACH '{str(p.resolve()).replace(chr(39), chr(39) * 2)}' AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {_quoted(str(p.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open the warehouse {str(p)!r} read-only: {exc}") from None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import duckdb
 import polars as pl
@@ -35,18 +36,33 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+@contextmanager
+def _arrow_view(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` as the view ``name`` for the statements inside; unregistered after, so its Arrow
+    buffers can go at once."""
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        try:
+            con.unregister(name)
+        except duckdb.Error:  # the load's own error, if any, is the one to report
+            pass
+
+
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], studies: pl.DataFrame,
                 run_id: str) -> LoadCounts:
     """Load one batch in one transaction: articles and children replaced where changed, history kept."""
     params = {"run_id": run_id, "now": _now()}
-    arts = frames["articles"].select(ARTICLE_TABLE_COLUMNS + ["facet_hashes"])
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("incoming_articles", arts.to_arrow())
-        run_sql(con, "load/changes.sql", params)
-        updated, changed, total = con.execute(
-            "SELECT count(*) FILTER (WHERE change = 'updated'), count(*) FILTER (WHERE change IN ('new', 'updated')), "
-            "count(*) FROM batch_changes").fetchone()
+        with _arrow_view(con, "incoming_articles", frames["articles"].select(ARTICLE_TABLE_COLUMNS + ["facet_hashes"])):
+            run_sql(con, "load/changes.sql", params)
+        rows = con.execute("SELECT change, count(*), list(pmid ORDER BY pmid) FILTER (WHERE change = 'new') "
+                           "FROM batch_changes GROUP BY change").fetchall()
+        by_change = {change: n for change, n, _ in rows}
+        updated, total = by_change.get("updated", 0), sum(by_change.values())
+        changed = updated + by_change.get("new", 0)
         delete, insert = statements(sql_file("load/replace_child.sql"))
         for table in CHILDREN:
             # A new PMID has no child rows, so there is nothing to delete unless the batch updates
@@ -54,18 +70,15 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
             # (Each child table would otherwise be scanned once per chunk: quadratic in a big load.)
             if updated:
                 con.execute(delete.format(table=table))
-            if not changed:
+            if not changed or not frames[table].height:  # an empty frame would cost ~1.5 ms of statements
                 continue
-            con.register(f"incoming_{table}", frames[table].to_arrow())
-            if changed == total:
-                run_sql(con, "load/insert_child.sql", table=table)
-            else:
-                con.execute(insert.format(table=table))
-            con.unregister(f"incoming_{table}")  # its Arrow buffers can go now
-        con.register("incoming_studies", studies.to_arrow())
-        run_sql(con, "load/studies.sql", params)
-        rows = con.execute("SELECT change, count(*), list(pmid ORDER BY pmid) FILTER (WHERE change = 'new') "
-                           "FROM batch_changes GROUP BY change").fetchall()
+            with _arrow_view(con, f"incoming_{table}", frames[table]):
+                if changed == total:
+                    run_sql(con, "load/insert_child.sql", table=table)
+                else:
+                    con.execute(insert.format(table=table))
+        with _arrow_view(con, "incoming_studies", studies):
+            run_sql(con, "load/studies.sql", params)
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -73,12 +86,6 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
         except duckdb.TransactionException:  # a failed COMMIT leaves no transaction: its error is the one to report
             pass
         raise
-    finally:
-        for name in ["incoming_articles", "incoming_studies", *(f"incoming_{t}" for t in CHILDREN)]:
-            try:
-                con.unregister(name)
-            except duckdb.Error:
-                pass
     counts = LoadCounts(new_pmids=[])
     for change, n, pmids in rows:
         setattr(counts, change, n)
