@@ -15,7 +15,7 @@ from conftest import DEV_XML, SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline, workers
 from evidence.errors import BadInputError
 from evidence.parse import Deletion, iter_records
-from evidence.warehouse.db import run_sql
+from evidence.warehouse.db import migrate, run_sql
 from evidence.warehouse.search import load_fts
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -183,3 +183,42 @@ def test_fast_index_scores_like_the_extensions_own_build(snapshot_warehouse, tmp
         assert a.execute(sql, [words]).fetchall() == b.execute(sql, [words]).fetchall(), words
     a.close()
     b.close()
+
+
+def _index_contents(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The index as names and words (its docid and termid numbering aside)."""
+    fts = "fts_main_search_documents"
+    return {
+        "docs": con.execute(f"SELECT name, len FROM {fts}.docs ORDER BY ALL").fetchall(),
+        "dict": con.execute(f"SELECT term, df FROM {fts}.dict ORDER BY ALL").fetchall(),
+        "stats": con.execute(f"SELECT * FROM {fts}.stats").fetchall(),
+        "terms": con.execute(f"SELECT d.name, t.fieldid, w.term, count(*) FROM {fts}.terms t JOIN {fts}.docs d USING (docid) "
+                             f"JOIN {fts}.dict w USING (termid) GROUP BY ALL ORDER BY ALL").fetchall(),
+    }
+
+
+def test_fast_index_splits_every_character_like_the_extension(tmp_path):
+    """search/index.sql tokenizes each piece between ASCII separators on its own: the words must be the
+    extension's for every character of the Basic Multilingual Plane, next to letters, separators,
+    combining marks (which strip_accents removes, and which may turn a character into a separator,
+    e.g. U+2260 into '=') and its own upper and lower case."""
+    built = {}
+    for name in ("own", "fast"):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        migrate(con)
+        load_fts(con)
+        con.execute(
+            "INSERT INTO articles (pmid, version, title, abstract, content_hash) "
+            "SELECT (range // 64)::VARCHAR, 1, "
+            "       string_agg(c || 'x' || c || '-' || c || c || 'É' || c || chr(769) || ' ' || upper(c) || lower(c), ' '), "
+            "       string_agg('<' || c || '=' || c || chr(824) || 'a' || chr(776) || c || ';' || c || 'İ', '.'), '' "
+            "FROM (SELECT range, chr(range::INTEGER) AS c FROM range(1, 65536) WHERE range NOT BETWEEN 55296 AND 57343) "
+            "GROUP BY range // 64")
+        run_sql(con, "search/index.sql")
+        if name == "own":  # the extension's own build over the same search_documents
+            con.execute("PRAGMA create_fts_index('search_documents', 'pmid', 'title', 'abstract', stemmer = 'english', "
+                        "stopwords = 'english', overwrite = 1)")
+        built[name] = _index_contents(con)
+        con.close()
+    assert built["fast"]["docs"] and built["fast"]["terms"]
+    assert built["fast"] == built["own"]
