@@ -228,3 +228,152 @@ def test_entity_bomb_is_refused_with_its_name():
             "<ArticleTitle>&i;</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
     with pytest.raises(BadInputError, match="entity bomb"):
         parse_all(bomb.encode())
+
+
+# The piecewise reader (plain files, read ~64 KB at a time, each piece cut after a record's end
+# tag) must yield exactly what the streaming parser yields, and fail exactly where it fails. A
+# stream (file object) is always read by the streaming parser, so it is the reference here.
+
+def _read(source, stats=None):
+    """Items (as comparable tuples), the error if any, and the stats of one read."""
+    stats = stats or ParseStats()
+    items, error = [], None
+    try:
+        for r in iter_records(source, stats):
+            items.append(("del", r.pmid, r.version) if isinstance(r, Deletion) else tuple(r.items()))
+    except BadInputError as exc:
+        error = str(exc)
+    return items, error, stats
+
+
+def _same_as_streaming(data: bytes, tmp_path) -> None:
+    import io
+    path = tmp_path / "in.xml"
+    path.write_bytes(data)
+    expected = _read(io.BytesIO(data))
+    got = _read(path)
+    assert got[0] == expected[0]
+    assert got[1] == (expected[1].replace("<stream>", str(path)) if expected[1] else None)
+    assert got[2] == expected[2]
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Read 7 bytes at a time after a short head: many cuts, end tags split between reads."""
+    import evidence.parse as parse
+    monkeypatch.setattr(parse, "_HEAD", 300)
+    monkeypatch.setattr(parse, "_PIECE", 7)
+
+
+@pytest.fixture
+def streamed(monkeypatch):
+    """The names of the inputs the streaming parser read (directly or after the piecewise reader)."""
+    import evidence.parse as parse
+    names: list[str] = []
+    real = parse._streaming
+
+    def spy(fh, stats, name):
+        names.append(name)
+        return real(fh, stats, name)
+    monkeypatch.setattr(parse, "_streaming", spy)
+    return names
+
+
+def _records_xml(n: int = 6) -> tuple[bytes, list[bytes]]:
+    head = SNAPSHOT.read_bytes().split(b"<PubmedArticle>")[0]
+    recs = [b"<PubmedArticle>" + r.split(b"</PubmedArticle>")[0] + b"</PubmedArticle>"
+            for r in SNAPSHOT.read_bytes().split(b"<PubmedArticle>")[1:n + 1]]
+    return head, recs
+
+
+@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: p.name)
+def test_piecewise_reading_is_the_streaming_reading(path, tmp_path, small_pieces, streamed):
+    _same_as_streaming(path.read_bytes(), tmp_path)
+    assert streamed == ["<stream>"]  # the file itself was read in pieces only
+
+
+@pytest.mark.parametrize("between", [
+    b"<!-- </PubmedArticle> -->", b"<?note </PubmedArticle> ?>", b"<Other><PubmedArticle/></Other>",
+    b"<DeleteCitation><PMID Version='2'>12</PMID></DeleteCitation>",
+    b"<PubmedBookArticle><BookDocument><PMID>5</PMID></BookDocument></PubmedBookArticle><Note/>",
+])
+def test_end_tags_that_are_not_cuts_fall_back_to_streaming(between, tmp_path, small_pieces):
+    """A cut after an end tag in a comment, a processing instruction or a nested element does not
+    parse: the input goes back to the streaming parser, which yields the same items and counts.
+    Other top-level elements between records are cut after and counted alike."""
+    head, recs = _records_xml()
+    _same_as_streaming(head + b"".join(recs[:3]) + between + b"".join(recs[3:]) + b"</PubmedArticleSet>", tmp_path)
+
+
+def test_end_tag_in_cdata_falls_back_to_streaming(tmp_path, small_pieces, streamed):
+    head, recs = _records_xml()
+    recs[2] = recs[2].replace(b"<ArticleTitle>", b"<ArticleTitle><![CDATA[a </PubmedArticle> b]]>")
+    _same_as_streaming(head + b"".join(recs) + b"</PubmedArticleSet>", tmp_path)
+    assert len(streamed) == 2  # the stream, and the file after its piece did not parse
+
+
+@pytest.mark.parametrize("damage", [
+    lambda x: x[: len(x) * 2 // 3],  # truncated
+    lambda x: x.replace(b"</MedlineCitation>", b"</Medline>", 4),  # bad in the middle
+    lambda x: x + b"<PubmedArticle/>",  # content after the root
+    lambda x: x.replace(b"<PMID Version=\"1\">", b"<PMID Version=\"1\">x", 4),  # a PMID that is not one
+])
+def test_bad_file_fails_where_the_streaming_parser_fails(damage, tmp_path, small_pieces):
+    head, recs = _records_xml(8)
+    _same_as_streaming(damage(head + b"".join(recs) + b"</PubmedArticleSet>"), tmp_path)
+
+
+@pytest.mark.parametrize("head", [
+    b"<?xml version='1.0' encoding='ISO-8859-1'?><PubmedArticleSet>",  # another encoding
+    b"<?xml version='1.0'?><!DOCTYPE PubmedArticleSet [<!ATTLIST Author EqualContrib CDATA 'Y'>]><PubmedArticleSet>",
+    b"<PubmedArticleSet xmlns:mml='http://www.w3.org/1998/Math/MathML'>",  # the root declares a prefix
+])
+def test_heads_that_are_not_plain_are_read_by_the_streaming_parser(head, tmp_path):
+    _, recs = _records_xml()
+    recs[1] = recs[1].replace(b"<ArticleTitle>", b"<ArticleTitle>caf\xe9 " if b"8859" in head else
+                              b"<ArticleTitle><mml:mi>x</mml:mi> ")
+    _same_as_streaming(head + b"".join(recs) + b"</PubmedArticleSet>", tmp_path)
+
+
+@pytest.mark.parametrize("head, piece", [(1 << 16, 1 << 16), (1 << 15, 1 << 15), (1 << 15, 3 << 15)])
+def test_damaged_gzip_fails_where_the_streaming_parser_fails(head, piece, tmp_path, monkeypatch):
+    """Reads are whole multiples of iterparse's (32 KiB), so the piecewise reader never holds data
+    the streaming parser could not read before the damage: it yields no more than that parser."""
+    import gzip
+    import io
+
+    import evidence.parse as parse
+    monkeypatch.setattr(parse, "_HEAD", head)
+    monkeypatch.setattr(parse, "_PIECE", piece)
+    prolog, recs = _records_xml(1000)
+    data = prolog + b"".join(recs * 8) + b"</PubmedArticleSet>"  # several reads long
+    for keep in (len(gzip.compress(data)) - 200, len(gzip.compress(data)) // 2):
+        cut = tmp_path / "cut.xml.gz"
+        cut.write_bytes(gzip.compress(data)[:keep])
+        expected = _read(gzip.open(io.BytesIO(gzip.compress(data)[:keep])))
+        items, error, stats = _read(cut)
+        assert items == expected[0] and stats == expected[2]
+        assert "gzip" in error
+
+
+def test_stats_passed_in_keep_their_counts_when_reading_falls_back(tmp_path, small_pieces, streamed):
+    head, recs = _records_xml()
+    data = head + b"".join(recs[:3]) + b"<!-- </PubmedArticle> -->" + b"".join(recs[3:]) + b"</PubmedArticleSet>"
+    path = tmp_path / "in.xml"
+    path.write_bytes(data)
+    stats = ParseStats(articles=10, deleted=1, other_skipped=2, deleted_pmids=["9"])
+    items, _, _ = _read(path, stats)
+    assert streamed == [str(path)] and len(items) == len(recs)
+    assert stats == ParseStats(articles=10 + len(recs), deleted=1, other_skipped=2, deleted_pmids=["9"])
+
+
+def test_a_date_that_cannot_be_read_skips_the_record_wherever_it_is():
+    """A Year of digits int() refuses ("²") skips the record, in any ArticleDate or History date."""
+    dates = "<ArticleDate><Year>2019</Year><Month>01</Month><Day>02</Day></ArticleDate>"
+    bad = "<ArticleDate><Year>\u00b2</Year></ArticleDate>"
+    history = "<PubmedData><History><PubMedPubDate><Year>\u00b2</Year></PubMedPubDate></History></PubmedData>"
+    for article, data in ((dates + bad, ""), (dates, history)):
+        xml = (f"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article>{article}</Article>"
+               f"</MedlineCitation>{data}</PubmedArticle></PubmedArticleSet>").encode()
+        arts, _, stats = parse_all(xml)
+        assert arts == [] and stats.other_skipped == 1
