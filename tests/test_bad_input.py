@@ -166,6 +166,15 @@ def test_delete_citation_only_file_marks_the_deleted_records(wh, tmp_path, capsy
     assert q(wh, "SELECT count(*) FROM articles")[0][0] == 26
 
 
+def test_gzip_export_without_gz_in_its_name_loads(wh, tmp_path, capsys):
+    """Browsers save PubMed's gzip downloads under any name: the content decides, not the suffix."""
+    f = tmp_path / "pubmed-export.xml"
+    f.write_bytes(gzip.compress(article_set(record("90000032")).encode()))
+    assert ingest(f) == 0
+    assert "1 new" in capsys.readouterr().out
+    assert q(wh, "SELECT count(*) FROM articles WHERE pmid = '90000032'") == [(1,)]
+
+
 def test_gzip_export_and_odd_but_valid_records_load(wh, tmp_path, capsys):
     """A gzip export loads; a record without a PMID is skipped and counted; an empty set loads nothing."""
     f = tmp_path / "export.xml.gz"

@@ -73,7 +73,10 @@ class Task:
 
 
 def _open(path: Path) -> BinaryIO:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[return-value]
+    """The file's bytes, decompressed if it is gzip (by its first bytes: a download may lack ``.gz``)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # type: ignore[return-value]
 
 
 def split_file(path: Path, size: int, block: int = BLOCK) -> Iterator[Piece]:
