@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEV_XML, SNAPSHOT, make_settings, q, sha
+from conftest import SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline, workers
 from evidence.errors import BadInputError
 from evidence.parse import Deletion, iter_records
