@@ -670,6 +670,14 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def open_xml(path: Path) -> IO[bytes]:
+    """A file's bytes, decompressed if it is gzip: told by its first bytes, since a download may
+    be saved without ".gz" in its name."""
+    with open(path, "rb") as fh:
+        is_gzip = fh.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if is_gzip else open(path, "rb")  # type: ignore[return-value]
+
+
 def _open(source: str | Path | bytes | IO[bytes]) -> tuple[IO[bytes], str]:
     if isinstance(source, bytes):
         return io.BytesIO(source), "<bytes>"
@@ -679,9 +687,7 @@ def _open(source: str | Path | bytes | IO[bytes]) -> tuple[IO[bytes], str]:
             raise BadInputError(f"{p}: no such file; give the path of a PubMed XML file")
         if p.stat().st_size == 0:
             raise BadInputError(f"{p}: the file is empty; expected a PubMed XML export (PubmedArticleSet)")
-        with open(p, "rb") as fh:  # gzip by its first bytes: a download may be saved without ".gz"
-            is_gzip = fh.read(2) == b"\x1f\x8b"
-        return (gzip.open(p, "rb") if is_gzip else open(p, "rb")), str(p)
+        return open_xml(p), str(p)
     return source, getattr(source, "name", "<stream>")
 
 

@@ -23,7 +23,6 @@ history come out exactly as with in-process loading.
 
 from __future__ import annotations
 
-import gzip
 import io
 import logging
 import os
@@ -38,9 +37,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
-from .parse import Deletion, ParseStats, iter_records, paused_gc
+from .parse import Deletion, ParseStats, iter_records, open_xml, paused_gc
 
 BLOCK = 8 << 20             # bytes read from a raw file at a time
 HEADER_SEARCH = 1 << 20     # the root start tag must be within this many bytes of the start
@@ -72,17 +71,10 @@ class Task:
     records: int = 0
 
 
-def _open(path: Path) -> BinaryIO:
-    """The file's bytes, decompressed if it is gzip (by its first bytes: a download may lack ``.gz``)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # type: ignore[return-value]
-
-
 def split_file(path: Path, size: int, block: int = BLOCK) -> Iterator[Piece]:
     """Cut one raw file into pieces of about ``size`` records (see the module's docstring)."""
     name = str(path)
-    with _open(path) as fh:
+    with open_xml(path) as fh:
         data = fh.read(block)
         eof = len(data) < block
         while not eof and len(data) < HEADER_SEARCH:
