@@ -7,9 +7,11 @@ import re
 
 import pytest
 from Bio import Entrez
+from lxml import etree
 
 from conftest import DEV_XML, FIXTURES, SNAPSHOT
 from evidence.errors import BadInputError
+from evidence.normalise import frames
 from evidence.parse import Deletion, ParseStats, iter_records, medline_date, parse_all
 
 PUBMED_FILES = sorted(FIXTURES.glob("pubmed*.xml")) + [SNAPSHOT, DEV_XML]
@@ -377,3 +379,82 @@ def test_a_date_that_cannot_be_read_skips_the_record_wherever_it_is():
                f"</MedlineCitation>{data}</PubmedArticle></PubmedArticleSet>").encode()
         arts, _, stats = parse_all(xml)
         assert arts == [] and stats.other_skipped == 1
+
+
+# Numbers in a record's dates that cannot be what they stand for (a Year of 11 digits, a Day of
+# 0), on a real record of the dev corpus, mutated. A date that cannot be a real date is read as no
+# date, as a Year that is not a number always was. Nothing else escapes, and what is read normalises.
+
+def _dev_article() -> etree._Element:
+    """The first article of the dev corpus, with every kind of date the parser reads filled in."""
+    rec = etree.parse(str(DEV_XML)).getroot().find("PubmedArticle")
+    mc, art = rec.find("MedlineCitation"), rec.find("MedlineCitation/Article")
+    ymd = "<Year>2024</Year><Month>02</Month><Day>03</Day>"
+    art.append(etree.fromstring(f"<ArticleDate DateType='Electronic'>{ymd}</ArticleDate>"))
+    mc.append(etree.fromstring(f"<DateCompleted>{ymd}</DateCompleted>"))
+    mc.append(etree.fromstring(f"<DateRevised>{ymd}</DateRevised>"))
+    pub = rec.find(".//JournalIssue/PubDate")
+    pub.append(etree.fromstring("<Month>Mar</Month>"))
+    pub.append(etree.fromstring("<Day>5</Day>"))
+    rec.find(".//History/PubMedPubDate/Day").text = "9"
+    return rec
+
+
+_DATE_PATHS = {"pub": ".//JournalIssue/PubDate", "article_date": ".//ArticleDate", "date_completed": ".//DateCompleted",
+               "date_revised": ".//DateRevised", "history": ".//History/PubMedPubDate"}
+
+
+def _parse_one(rec: etree._Element) -> tuple[list, ParseStats]:
+    stats = ParseStats()
+    body = b"<PubmedArticleSet>" + etree.tostring(rec) + b"</PubmedArticleSet>"
+    return list(iter_records(body, stats)), stats
+
+
+def _with(where: str, part: str, value: str) -> dict:
+    """The dev article with one part (Year, Day) of one of its dates set to ``value``, parsed."""
+    rec = _dev_article()
+    rec.find(_DATE_PATHS[where]).find(part).text = value
+    (got,), stats = _parse_one(rec)
+    assert stats == ParseStats(articles=1)
+    assert frames([got])["articles"].height == 1  # and it fits the warehouse's columns
+    return got
+
+
+def test_the_dev_article_has_every_date():
+    (rec,), _ = _parse_one(_dev_article())
+    day = dt.date(2024, 2, 3)
+    assert (rec["article_date"], rec["date_completed"], rec["date_revised"]) == (day, day, day)
+    assert (rec["pub_year"], rec["pub_month"], rec["pub_day"], rec["pub_date"], rec["pub_date_text"]) == \
+        (2025, 3, 5, dt.date(2025, 3, 5), "2025 Mar 5")
+    assert rec["history"] == [{"status": "entrez", "date": dt.date(2025, 1, 9)}]
+
+
+@pytest.mark.parametrize("year", ["99999999999", "10000", "0", "abc"])
+@pytest.mark.parametrize("where", list(_DATE_PATHS))
+def test_a_year_that_cannot_be_a_date_is_no_date(where, year):
+    """An absurd Year (beyond what a date can hold) reads as no date, like one that is no number."""
+    (expected,), _ = _parse_one(_dev_article())
+    got = _with(where, "Year", year)
+    if where == "pub":  # the numbers as unreadable as the date; the text as written
+        expected.update(pub_year=None, pub_date=None, pub_date_text=f"{year} Mar 5")
+    elif where == "history":
+        expected["history"] = []
+    else:
+        expected[where] = None
+    assert got == expected
+
+
+@pytest.mark.parametrize("day", ["99999999999", "32", "0"])
+@pytest.mark.parametrize("where", list(_DATE_PATHS))
+def test_a_day_that_cannot_be_a_day_is_left_out_of_the_date(where, day):
+    """An absurd Day is read as no day (the first of the month), like a Day of 32 always was."""
+    (expected,), _ = _parse_one(_dev_article())
+    got = _with(where, "Day", day)
+    if where == "pub":
+        expected.update(pub_day=None, pub_date=dt.date(2025, 3, 1), pub_date_text=f"2025 Mar {day}")
+    elif where == "history":
+        expected["history"] = [{"status": "entrez", "date": dt.date(2025, 1, 1)}]
+    else:
+        expected[where] = dt.date(2024, 2, 1)
+    assert got == expected
+

@@ -89,14 +89,17 @@ def _month(value: str | None) -> int | None:
 
 
 def _safe_date(y: int | None, m: int | None, d: int | None) -> dt.date | None:
+    """The date, the first of the month if the day is not one of it; None if the year is not one.
+    A number too large for date() at all (a Year or Day of 11 digits) raises OverflowError, not
+    ValueError: it is read the same way as any other that cannot be."""
     if y is None:
         return None
     try:
         return dt.date(y, m or 1, d or 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         try:
             return dt.date(y, m or 1, 1)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
 
 
@@ -212,10 +215,14 @@ def _pub_date(pd: etree._Element | None) -> tuple[Any, ...]:
         md = md.strip()
         return year, month, None, _safe_date(year, month, None), md, md
     year = int(y) if y and y.strip().isdigit() else None
+    if year is not None and not dt.MINYEAR <= year <= dt.MAXYEAR:  # no date has it (0, 10000, ...):
+        year = None  # as unreadable as a Year that is no number (and it may not fit an INTEGER)
     month = _month(month_text)
     if month is None and season:
         month = _SEASONS.get(season.strip().lower())
     day = int(d) if d and d.strip().isdigit() else None
+    if day is not None and not 1 <= day <= 31:  # no month has it: no day, as a Month of 13 is no month
+        day = None
     parts = [p for p in (y, month_text or season, d) if p]
     return (year, month, day, _safe_date(year, month, day),
             " ".join(p.strip() for p in parts) or None, None)
