@@ -381,9 +381,11 @@ def test_a_date_that_cannot_be_read_skips_the_record_wherever_it_is():
         assert arts == [] and stats.other_skipped == 1
 
 
-# Numbers in a record's dates that cannot be what they stand for (a Year of 11 digits, a Day of
-# 0), on a real record of the dev corpus, mutated. A date that cannot be a real date is read as no
-# date, as a Year that is not a number always was. Nothing else escapes, and what is read normalises.
+# Numbers in a record that cannot be what they stand for (a Year of 11 digits, a Day of 0, a
+# Version of "x"), on a real record of the dev corpus, mutated. A date that cannot be a real date
+# is read as no date, as a Year that is not a number always was; a PMID Version that is not a
+# version skips that record (an article's or a deletion's) and counts it, as a non-numeric one on
+# an article always did. Nothing else escapes, and what is read normalises.
 
 def _dev_article() -> etree._Element:
     """The first article of the dev corpus, with every kind of date the parser reads filled in."""
@@ -458,3 +460,33 @@ def test_a_day_that_cannot_be_a_day_is_left_out_of_the_date(where, day):
         expected[where] = dt.date(2024, 2, 1)
     assert got == expected
 
+
+@pytest.mark.parametrize("version", ["x", "1.0", "0", "-1", "99999999999"])
+def test_an_article_whose_version_is_not_one_is_skipped_and_counted(version):
+    rec = _dev_article()
+    rec.find(".//PMID").set("Version", version)
+    assert _parse_one(rec) == ([], ParseStats(other_skipped=1))
+
+
+def test_the_version_of_an_article_is_read():
+    rec = _dev_article()
+    rec.find(".//PMID").set("Version", " 2 ")
+    (got,), _ = _parse_one(rec)
+    assert got["version"] == 2
+    rec.find(".//PMID").attrib.pop("Version")
+    (got,), _ = _parse_one(rec)
+    assert got["version"] == 1
+
+
+@pytest.mark.parametrize("version", ["x", "1.0", "0", "-1", "99999999999"])
+def test_a_deletion_whose_version_is_not_one_is_skipped_and_counted(version, tmp_path, small_pieces):
+    """As an article's: the other PMIDs of the DeleteCitation are read, in both readers."""
+    deletions = (f"<DeleteCitation><PMID Version='1'>11</PMID><PMID Version='{version}'>12</PMID>"
+                 "<PMID>13</PMID></DeleteCitation>")
+    head, recs = _records_xml(2)
+    body = head + recs[0] + deletions.encode() + recs[1] + b"</PubmedArticleSet>"
+    items, error, stats = _read(body)
+    assert error is None
+    assert [i for i in items if i[0] == "del"] == [("del", "11", 1), ("del", "13", 1)]
+    assert (stats.articles, stats.deleted, stats.deleted_pmids, stats.other_skipped) == (2, 2, ["11", "13"], 1)
+    _same_as_streaming(body, tmp_path)

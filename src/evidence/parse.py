@@ -103,6 +103,21 @@ def _safe_date(y: int | None, m: int | None, d: int | None) -> dt.date | None:
             return None
 
 
+# the warehouse's INTEGER (articles.version): a larger Version could not be stored
+_MAX_VERSION = 2**31 - 1
+
+
+def _version(value: str | None) -> int:
+    """A PMID's Version attribute (1 when absent); ValueError (the record is skipped) when it is
+    not a whole number from 1 to what the warehouse can hold."""
+    if not value:
+        return 1
+    version = int(value)
+    if not 0 < version <= _MAX_VERSION:
+        raise ValueError(f"PMID Version {value!r} is not a version")
+    return version
+
+
 def medline_date(text: str) -> tuple[int | None, int | None]:
     """Year and month from a free-text ``MedlineDate``: "2019 Nov-Dec", "Summer 2018", "1998 Dec-1999 Jan"."""
     y = _YEAR.search(text)
@@ -606,7 +621,7 @@ def _article(el: etree._Element) -> dict[str, Any]:
     for i in ids:
         by_type.setdefault(i["type"], i["value"])
     # what can raise (a ValueError skips the record) is read in the order it always was
-    version = int(pmid_el.get("Version") or 1)
+    version = _version(pmid_el.get("Version"))
     completed = None if date_completed is None else _date_el(date_completed)
     revised = None if date_revised is None else _date_el(date_revised)
     journal_title, journal_iso, issn, issn_type, volume, issue, pub = _journal(journal)
@@ -734,12 +749,19 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
 
 
 def _deletions(el: etree._Element, stats: ParseStats) -> Iterator[Deletion]:
-    """The PMIDs of a top-level DeleteCitation, counted (one by one: a bad Version stops at its PMID)."""
+    """The PMIDs of a top-level DeleteCitation, counted; one whose Version is not a version is
+    skipped and counted as other_skipped, as an article with one is (see _read_article)."""
     for p in el:
         if p.tag == "PMID" and p.text and p.text.strip():
+            try:
+                version = _version(p.get("Version"))
+            except ValueError:
+                stats.other_skipped += 1
+                continue
+            pmid = p.text.strip()
             stats.deleted += 1
-            stats.deleted_pmids.append(p.text.strip())
-            yield Deletion(p.text.strip(), int(p.get("Version") or 1))
+            stats.deleted_pmids.append(pmid)
+            yield Deletion(pmid, version)
 
 
 # Reading in pieces. libxml2 parses a whole document in memory (etree.fromstring) faster than
