@@ -116,6 +116,7 @@ def check_search_muscle(got: pl.DataFrame, t: dict[str, pl.DataFrame]) -> None:
     assert word, "the snapshot mentions the popliteus"
     assert word <= set(got["pmid"]) <= mentions
     assert got["score"].to_list() == sorted(got["score"].to_list(), reverse=True)
+    assert got["pmid"].to_list() == [p for _, p in sorted(zip(got["score"], got["pmid"]), key=lambda x: (-x[0], int(x[1])))]
     assert all(s > 0 for s in got["score"])
 
 

@@ -9,11 +9,13 @@ import json
 import duckdb
 import pytest
 
+from conftest import make_settings
 from evidence.errors import EvidenceError, WarehouseError
+from evidence.pipeline import ingest
 from evidence.warehouse.db import migrate
 from evidence.warehouse.query import format_hits, search
 from evidence.warehouse.search import fts_extension_path
-from warehouse_helpers import query
+from warehouse_helpers import Article, query, write_set
 
 
 def test_search_ranks_articles_that_mention_the_words(snapshot_warehouse):
@@ -91,3 +93,30 @@ def test_a_plain_duckdb_reader_loads_fts_by_path_then_calls_the_macro(snapshot_w
     finally:
         con.close()
     assert [r[0] for r in rows] == [h["pmid"] for h in search(snapshot_warehouse.db, "popliteus")]
+
+
+def test_tied_scores_are_ordered_by_pmid_as_a_number_every_time(tmp_path):
+    """Articles with the same text score the same: they come by PMID (as numbers: 9000010 before
+    90000009 before 100000001), however the file ordered them and however often one searches."""
+    same = dict(title="Popliteus release for posterolateral knee pain",
+                abstract="The popliteus was released in runners with posterolateral knee pain.")
+    tied = ["90000011", "100000001", "90000009", "9000010", "90000100"]
+    better = Article("90000200", title="Popliteus knee pain", abstract="Popliteus knee pain.")  # shorter: scores more
+    worse = Article("1000", title="Knee pain in runners", abstract="Runners with posterolateral knee pain.")
+    s = make_settings(tmp_path)
+    ingest(s, [write_set(tmp_path / "tied.xml", worse, *(Article(p, **same) for p in tied), better)])
+    expected = ["90000200", "9000010", "90000009", "90000011", "90000100", "100000001", "1000"]
+    runs = [search(s.db, "popliteus knee pain") for _ in range(5)]
+    for hits in runs:
+        assert [h["pmid"] for h in hits] == expected
+        assert len({h["score"] for h in hits if h["pmid"] in tied}) == 1  # tied as shown, too
+    assert all(hits == runs[0] for hits in runs)
+    con = duckdb.connect(str(s.db), read_only=True)
+    try:  # a reader's own session, and a query that orders the macro's rows again
+        con.execute(f"LOAD '{fts_extension_path()}'")
+        assert [p for (p,) in con.execute("SELECT pmid FROM search_articles('popliteus knee pain')").fetchall()] \
+            == expected
+        assert con.execute("SELECT pmid FROM search_articles('popliteus knee pain') "
+                           "ORDER BY score DESC, pmid::BIGINT").fetchall() == [(p,) for p in expected]
+    finally:
+        con.close()
