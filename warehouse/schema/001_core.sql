@@ -64,10 +64,10 @@ COMMENT ON COLUMN articles.journal_country IS 'Country of the journal publisher'
 COMMENT ON COLUMN articles.volume IS 'Journal volume';
 COMMENT ON COLUMN articles.issue IS 'Journal issue';
 COMMENT ON COLUMN articles.pages IS 'Pages (MedlinePgn) or electronic location';
-COMMENT ON COLUMN articles.pub_year IS 'Publication year (from PubDate or MedlineDate)';
+COMMENT ON COLUMN articles.pub_year IS 'Publication year (from PubDate or MedlineDate); null when no date can have it (0, 10000, ...)';
 COMMENT ON COLUMN articles.pub_month IS 'Publication month 1-12 (seasons: spring 3, summer 6, autumn 9, winter 12)';
-COMMENT ON COLUMN articles.pub_day IS 'Publication day of month when given';
-COMMENT ON COLUMN articles.pub_date IS 'Publication date normalised to a date (missing month/day -> 1)';
+COMMENT ON COLUMN articles.pub_day IS 'Publication day of month when given (null unless 1-31)';
+COMMENT ON COLUMN articles.pub_date IS 'Publication date normalised to a date (missing or impossible month/day -> 1; null without a possible year)';
 COMMENT ON COLUMN articles.pub_date_text IS 'Publication date as written (e.g. 2019 Nov-Dec, Summer 2018)';
 COMMENT ON COLUMN articles.article_date IS 'Electronic publication date (ArticleDate)';
 COMMENT ON COLUMN articles.entrez_date IS 'Date the record entered PubMed (History entrez)';
