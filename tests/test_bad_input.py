@@ -190,21 +190,21 @@ def test_gzip_export_and_odd_but_valid_records_load(wh, tmp_path, capsys):
 
 
 def test_absurd_dates_and_versions_load_or_are_skipped_and_counted(wh, tmp_path, capsys):
-    """A Year or Day too large for any date reads as no date; a PMID Version that is not a version
-    skips that record, an article's or a deletion's, and counts it."""
-    kept, untouched = (p for (p,) in q(wh, "SELECT pmid FROM articles ORDER BY pmid LIMIT 2"))
+    """A Year or Day too large for any date reads as no date; an article whose PMID Version is not
+    a version is skipped and counted; a deletion with one still deletes (PubMed withdrew the PMID)."""
+    kept, garbled = (p for (p,) in q(wh, "SELECT pmid FROM articles ORDER BY pmid LIMIT 2"))
     absurd = record("90000040").replace(
         "<ArticleTitle>", "<Journal><JournalIssue><PubDate><Year>99999999999</Year><Month>Mar</Month></PubDate>"
         "</JournalIssue></Journal><ArticleDate><Year>2024</Year><Month>02</Month><Day>99999999999</Day></ArticleDate>"
         "<ArticleTitle>")
-    deletions = (f'<DeleteCitation><PMID Version="1">{kept}</PMID><PMID Version="x">{untouched}</PMID>'
+    deletions = (f'<DeleteCitation><PMID Version="1">{kept}</PMID><PMID Version="x">{garbled}</PMID>'
                  "</DeleteCitation>")
     f = tmp_path / "absurd.xml"
     f.write_text(article_set(absurd, record("90000041").replace('Version="1"', 'Version="99999999999"'), deletions))
     assert ingest(f) == 0
     out = capsys.readouterr().out
-    assert "1 new, 0 updated, 0 unchanged, 1 deleted" in out and "2 other records skipped" in out
+    assert "1 new, 0 updated, 0 unchanged, 2 deleted" in out and "1 other records skipped" in out
     assert q(wh, "SELECT pub_year, pub_month, pub_date, pub_date_text, article_date FROM articles "
                  "WHERE pmid = '90000040'") == [(None, 3, None, "99999999999 Mar", dt.date(2024, 2, 1))]
     assert q(wh, "SELECT pmid, is_deleted FROM articles WHERE pmid IN (?, ?, '90000041') ORDER BY pmid",
-             [kept, untouched]) == [(kept, True), (untouched, False)]
+             [kept, garbled]) == [(kept, True), (garbled, True)]

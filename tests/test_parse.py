@@ -479,14 +479,15 @@ def test_the_version_of_an_article_is_read():
 
 
 @pytest.mark.parametrize("version", ["x", "1.0", "0", "-1", "99999999999"])
-def test_a_deletion_whose_version_is_not_one_is_skipped_and_counted(version, tmp_path, small_pieces):
-    """As an article's: the other PMIDs of the DeleteCitation are read, in both readers."""
+def test_a_deletion_whose_version_is_not_one_still_deletes(version, tmp_path, small_pieces):
+    """PubMed withdrew the PMID whatever its Version says (nothing reads a deletion's version): it is
+    read with version None, and the other PMIDs of the DeleteCitation too, in both readers."""
     deletions = (f"<DeleteCitation><PMID Version='1'>11</PMID><PMID Version='{version}'>12</PMID>"
                  "<PMID>13</PMID></DeleteCitation>")
     head, recs = _records_xml(2)
     body = head + recs[0] + deletions.encode() + recs[1] + b"</PubmedArticleSet>"
     items, error, stats = _read(body)
     assert error is None
-    assert [i for i in items if i[0] == "del"] == [("del", "11", 1), ("del", "13", 1)]
-    assert (stats.articles, stats.deleted, stats.deleted_pmids, stats.other_skipped) == (2, 2, ["11", "13"], 1)
+    assert [i for i in items if i[0] == "del"] == [("del", "11", 1), ("del", "12", None), ("del", "13", 1)]
+    assert (stats.articles, stats.deleted, stats.deleted_pmids, stats.other_skipped) == (2, 3, ["11", "12", "13"], 0)
     _same_as_streaming(body, tmp_path)

@@ -50,7 +50,7 @@ class Deletion:
     """A ``DeleteCitation`` entry: PubMed withdrew this PMID."""
 
     pmid: str
-    version: int
+    version: int | None  # None: the Version attribute was not a version (the deletion still applies)
 
 
 def text_of(el: etree._Element | None) -> str | None:
@@ -749,15 +749,14 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
 
 
 def _deletions(el: etree._Element, stats: ParseStats) -> Iterator[Deletion]:
-    """The PMIDs of a top-level DeleteCitation, counted; one whose Version is not a version is
-    skipped and counted as other_skipped, as an article with one is (see _read_article)."""
+    """The PMIDs of a top-level DeleteCitation, counted. PubMed withdrew every one of them, so a
+    Version that is not a version (nothing reads a deletion's version) still deletes: it is None."""
     for p in el:
         if p.tag == "PMID" and p.text and p.text.strip():
             try:
-                version = _version(p.get("Version"))
+                version: int | None = _version(p.get("Version"))
             except ValueError:
-                stats.other_skipped += 1
-                continue
+                version = None
             pmid = p.text.strip()
             stats.deleted += 1
             stats.deleted_pmids.append(pmid)
