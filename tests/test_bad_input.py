@@ -8,6 +8,7 @@ already holds the snapshot; for errors the warehouse file and the raw landing mu
 from __future__ import annotations
 
 import datetime as dt
+import re
 import gzip
 import shutil
 import time
@@ -204,6 +205,9 @@ def test_absurd_dates_and_versions_load_or_are_skipped_and_counted(wh, tmp_path,
     assert ingest(f) == 0
     out = capsys.readouterr().out
     assert "1 new, 0 updated, 0 unchanged, 2 deleted" in out and "1 other records skipped" in out
+    # the skipped record is named (file, PMID, why) in the run's record, not only counted
+    (message,), = q(wh, "SELECT message FROM runs ORDER BY started_at DESC LIMIT 1")
+    assert re.search(r"absurd\.xml: a record \(PMID '90000041'\) was skipped: PMID Version '99999999999'", message)
     assert q(wh, "SELECT pub_year, pub_month, pub_date, pub_date_text, article_date FROM articles "
                  "WHERE pmid = '90000040'") == [(None, 3, None, "99999999999 Mar", dt.date(2024, 2, 1))]
     assert q(wh, "SELECT pmid, is_deleted FROM articles WHERE pmid IN (?, ?, '90000041') ORDER BY pmid",

@@ -14,6 +14,7 @@ import gc
 import gzip
 import io
 import itertools
+import logging
 import re
 import zlib
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from typing import IO, Any, Iterable, Iterator
 from lxml import etree
 
 from .errors import BadInputError
+
+log = logging.getLogger(__name__)
 
 ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MONTHS = {m: i for i, m in enumerate(
@@ -737,8 +740,11 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
     """The record of a top-level PubmedArticle, counted; None (counted as skipped) without a PMID."""
     try:
         rec = _article(el)
-    except ValueError:
+    except ValueError as exc:
         stats.other_skipped += 1
+        pmid = (el.findtext("MedlineCitation/PMID") or "").strip()
+        log.warning("%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
+                    name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
         return None
     if not rec["pmid"].isdigit():
         raise BadInputError(

@@ -102,7 +102,8 @@ class RunReport:
         if self.new == self.updated == self.deleted == 0:
             parts.append("— nothing new")
         if self.errors:
-            parts.append(f"({self.errors} problem(s) met and overcome: retries, refetches; see the run's log)")
+            parts.append(f"({self.errors} problem(s) met and overcome (retries, refetches, skipped records); "
+                         "see the run's log)")
         return " ".join(parts)
 
 
