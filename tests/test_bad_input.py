@@ -66,7 +66,7 @@ REFUSED = [
     ("empty file", "empty.xml", b"", "the file is empty"),
     ("truncated", "cut.xml", article_set(record("90000003")).encode()[:150], "not well-formed XML"),
     ("damaged gzip", "export.xml.gz", gzip.compress(article_set(record("90000004")).encode())[:60],
-     "the gzip file is damaged or cut short"),
+     r"cannot be read as gzip-compressed XML \(.*\); the file is damaged or not gzip"),
     ("PMID not a number", "odd.xml", article_set(record("PMC12345")).encode(), "which is not a PubMed id"),
     ("HTML page", "page.xml", b"<html><head><title>PubMed</title></head><body>Sign in</body></html>",
      "the root element is <html>"),

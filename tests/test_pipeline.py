@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 import threading
 from pathlib import Path
 
 import duckdb
+import pyarrow
 import pytest
 from lxml import etree
 
@@ -28,6 +28,13 @@ def write_set(path: Path, records: list[etree._Element], extra: str = "") -> Pat
     body = b"".join(etree.tostring(r) for r in records)
     path.write_bytes(b"<PubmedArticleSet>" + body + extra.encode() + b"</PubmedArticleSet>")
     return path
+
+
+def unzstd(path: Path) -> bytes:
+    """A zstd file's content, read by pyarrow, after checking it starts as a zstd frame does."""
+    data = path.read_bytes()
+    assert data[:4] == bytes.fromhex("28b52ffd")
+    return pyarrow.input_stream(pyarrow.py_buffer(data), compression="zstd").read()
 
 
 def table_counts(db: Path) -> dict[str, int]:
@@ -136,14 +143,14 @@ def test_rebuild_from_raw_gives_the_same_warehouse(settings, tmp_path):
 
 
 def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp_path):
-    """The user's files are read in place while their gzip copies are written; raw_files names the copies."""
+    """The user's files are read in place while their zstd copies are written; raw_files names the copies."""
     one = write_set(tmp_path / "one.xml", snapshot_records()[:3])
     two = write_set(tmp_path / "two.xml", snapshot_records()[3:5])
     report = pipeline.ingest(settings, [one, two, tmp_path / "." / "one.xml"])  # the same file twice: once
     assert report.new == 5
     copies = land.raw_files(settings.raw_dir)
-    assert [p.name for p in copies] == ["ingest-0001.xml.gz", "ingest-0002.xml.gz"]
-    assert [gzip.decompress(p.read_bytes()) for p in copies] == [one.read_bytes(), two.read_bytes()]
+    assert [p.name for p in copies] == ["ingest-0001.xml.zst", "ingest-0002.xml.zst"]
+    assert [unzstd(p) for p in copies] == [one.read_bytes(), two.read_bytes()]
     assert q(settings.db, "SELECT path, run_id FROM raw_files ORDER BY path") == [
         (land.relative(settings.raw_dir, p), report.run_id) for p in copies]
     assert not list(settings.raw_dir.glob("*/.*.tmp"))
