@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
 import threading
 from pathlib import Path
 
@@ -140,6 +142,35 @@ def test_rebuild_from_raw_gives_the_same_warehouse(settings, tmp_path):
     assert q(settings.db, f"SELECT {cols} FROM articles ORDER BY pmid") == before
     assert q(settings.db, "SELECT * EXCLUDE (run_id, extracted_at) FROM studies ORDER BY pmid") == studies
     assert q(settings.db, "SELECT pmid, change FROM article_versions ORDER BY pmid, recorded_at") == history
+
+
+def test_gzip_landings_of_an_older_version_are_recovered_and_rebuilt_with_the_new_zstd_ones(settings, tmp_path,
+                                                                                             monkeypatch):
+    """Raw folders from before zstd hold .xml.gz: an interrupted old run's gzip landing is loaded by
+    the next run, and a rebuild reads it and the new .xml.zst ones in run order -- the old body first,
+    so the newer text of a record (same version, changed abstract) is the one kept."""
+    old = land.new_run_id(dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc))
+    land.journal(settings.raw_dir, old, "start", kind="run", mode="replay")
+    (settings.raw_dir / old / "batch-0001.xml.gz").write_bytes(gzip.compress(SNAPSHOT.read_bytes(), compresslevel=1,
+                                                                            mtime=0))
+    land.journal(settings.raw_dir, old, "fetch", batch=1)
+    rec = snapshot_records()[4]
+    pmid = rec.findtext("MedlineCitation/PMID")
+    text = rec.find(".//Abstract/AbstractText")
+    text.text = "Rewritten in the newer record."
+    report = pipeline.ingest(settings, [write_set(tmp_path / "newer.xml", [rec])])
+    assert report.recovered_runs == [old] and (report.new, report.updated) == (26, 1)
+    assert q(settings.db, "SELECT path, batch FROM raw_files ORDER BY path") == [
+        (f"{old}/batch-0001.xml.gz", 1), (f"{report.run_id}/ingest-0001.xml.zst", 1)]
+    read: list[str] = []
+    real = pipeline.iter_records
+    monkeypatch.setattr(pipeline, "iter_records", lambda path, stats: (read.append(path.name), real(path, stats))[1])
+    rebuilt = pipeline.rebuild(settings)
+    assert (rebuilt.status, rebuilt.fetched) == ("success", 26)
+    assert read == ["batch-0001.xml.gz", "ingest-0001.xml.zst"]
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+    (abstract,), = q(settings.db, "SELECT abstract FROM articles WHERE pmid = ?", [pmid])
+    assert abstract.startswith("Rewritten in the newer record. ")
 
 
 def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp_path):
