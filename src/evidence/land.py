@@ -71,7 +71,7 @@ def batch_number(path: Path) -> int | None:
 
 
 def _codec() -> Any:
-    import pyarrow  # here, not at the top: ~90 ms to import, which commands that land nothing skip
+    import pyarrow  # here, not at the top: ~90 ms to import, spent only by commands that land files
     return pyarrow.Codec("zstd", ZSTD_LEVEL)
 
 
@@ -118,9 +118,9 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
     A zstd file is checked (decompressed to the end) and copied as it is; plain XML and gzip are
     compressed to zstd while they are read (a gzip file is read decompressed anyway, to check it,
     and its zstd copy is smaller and cheaper to read back). ``Landed`` gives the size and SHA-256
-    of the uncompressed XML. Raises ``UnreadableInput`` for an empty file
-    (nothing but whitespace) or a damaged compressed file, and ``Cancelled`` soon after ``cancel``
-    is set (it is checked between blocks).
+    of the uncompressed XML. Raises ``UnreadableInput`` for an empty file (nothing but whitespace)
+    or a damaged compressed file, and ``Cancelled`` soon after ``cancel`` is set (it is checked
+    between blocks).
     """
     final = landed_path(raw_dir, run_id, batch, kind)
     copy = compression(source) == "zstd"
@@ -159,7 +159,8 @@ def raw_files(raw_dir: Path) -> list[Path]:
     """Every landed file, zstd or (landed before zstd) gzip: oldest run first, batches in order."""
     if not raw_dir.is_dir():
         return []
-    return sorted(p for p in raw_dir.glob("*/*.xml.*") if p.name.endswith(RAW_SUFFIXES) and not p.name.startswith("."))
+    return sorted(p for p in raw_dir.glob("*/*.xml.*")
+                  if p.name.endswith(RAW_SUFFIXES) and not p.name.startswith("."))  # not temporary files
 
 
 def relative(raw_dir: Path, path: Path) -> str:

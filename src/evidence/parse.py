@@ -698,7 +698,7 @@ class _Decompressed:
     def read(self, n: int = -1) -> bytes:
         try:
             return self._stream.read() if n is None or n < 0 else self._stream.read(n)
-        except (EOFError, OSError, zlib.error) as exc:  # gzip: EOFError, BadGzipFile, zlib.error; pyarrow: OSError
+        except (EOFError, OSError, zlib.error) as exc:  # gzip raises all three, pyarrow OSError
             raise BadInputError(f"{self.name}: cannot be read as {self.kind}-compressed XML ({exc}); "
                                 f"{_DAMAGED[self.kind]}") from None
 
@@ -721,7 +721,7 @@ def open_xml(path: Path) -> IO[bytes]:
     if kind == "gzip":
         stream: Any = gzip.open(path, "rb")
     else:
-        import pyarrow  # here, not at the top: ~90 ms to import, which commands that read no file skip
+        import pyarrow  # here, not at the top: ~90 ms to import, spent only when a zstd file is read
         stream = pyarrow.input_stream(str(path), compression="zstd")
     return _Decompressed(stream, str(path), kind)  # type: ignore[return-value]
 
@@ -791,8 +791,8 @@ def _deletions(el: etree._Element, stats: ParseStats) -> Iterator[Deletion]:
 # A piece that does not parse (a bad file, or a cut that was not between two top-level elements:
 # an end tag in a comment, say) or a read that fails (a damaged .gz or .zst) sends the whole input
 # back to the streaming parser, which yields what it yields and fails where it fails: the items
-# already yielded are read again and skipped. Reads are whole multiples of iterparse's 32 KiB, so the
-# piecewise reader never holds bytes the streaming parser could not read before a failing read.
+# already yielded are read again and skipped. Reads are whole multiples of iterparse's 32 KiB, so
+# the piecewise reader never holds bytes the streaming parser could not read before a failing read.
 
 # A plain head: an XML declaration (UTF-8), comments, a DOCTYPE naming only an external DTD (never
 # loaded), then the bare root tag. Each piece parsed after it is read in the same context as in
