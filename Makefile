@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test chromium bench clean readme
+.PHONY: setup demo test test-tools bench clean readme
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,13 @@ demo: setup
 	$(BIN)/evidence run
 	$(BIN)/evidence status
 
-# Debian's Chromium for the browser tests (CI runs as root with apt).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian's Chromium for the browser tests and the zstd command the raw-landing docs name (CI runs as root with apt).
+test-tools:
+	@command -v chromium >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and zstd for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zstd >/dev/null; }
 
-test: setup chromium
+test: setup test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: setup

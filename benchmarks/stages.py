@@ -18,6 +18,8 @@ Stages (chunks are ``evidence.pipeline.LOAD_CHUNK`` records, as the pipeline loa
 * ``ingest``: end to end, ``evidence.pipeline.ingest`` of the file into a fresh warehouse under
   ``--work`` (landing, parse, normalise, extract, load, full-text index, publish);
 * ``rebuild``: ``evidence.pipeline.rebuild`` of the warehouse ``ingest`` left under ``--work``;
+* ``land``: ``evidence.land.land_file`` of FILE (the raw copy ``ingest`` writes) under ``--work``/landed;
+  ``parse`` of that copy then measures reading it back;
 * ``bio_read`` / ``bio_parse``: Biopython ``Entrez.read`` / ``Entrez.parse`` (iterating records);
 * ``pubmed_parser``: ``pubmed_parser.parse_medline_xml`` (returns a list of dicts).
 """
@@ -220,6 +222,20 @@ def stage_ingest(path: Path, work: Path, **_: object) -> tuple[int, Timer, float
     with t:
         report = ingest(s, [path], on_stage=on_stage)
     return report.new + report.updated + report.unchanged, t, base
+
+
+def stage_land(path: Path, work: Path, **_: object) -> tuple[int, Timer, float]:
+    """``land_file`` of FILE to ``--work``/landed/run/ingest-0001.xml.zst (the raw copy ingest writes,
+    outside the raw folder a rebuild reads); its records are counted afterwards, not timed."""
+    import shutil
+
+    from evidence.land import land_file
+    from evidence.parse import Deletion, iter_records
+    shutil.rmtree(work / "landed", ignore_errors=True)
+    base, t = rss_mb(), Timer()
+    with t:
+        landed = land_file(work / "landed", "run", 1, path)
+    return sum(1 for r in iter_records(landed.path) if not isinstance(r, Deletion)), t, base
 
 
 def stage_rebuild(path: Path, work: Path, **_: object) -> tuple[int, Timer, float]:

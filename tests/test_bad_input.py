@@ -14,6 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pyarrow
 import pytest
 from lxml import etree
 
@@ -31,6 +32,11 @@ def record(pmid: str, abstract: str = "Dry needling of the knee was studied.", v
 
 def article_set(*records: str, doctype: str = "") -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}<PubmedArticleSet>{"".join(records)}</PubmedArticleSet>'
+
+
+def zstd(data: bytes) -> bytes:
+    """``data`` as a .zst file holds it (one zstd frame)."""
+    return pyarrow.Codec("zstd", 3).compress(data, asbytes=True)
 
 
 LAUGHS = ("<!DOCTYPE PubmedArticleSet [\n<!ENTITY lol0 \"lol\">\n"
@@ -68,7 +74,12 @@ REFUSED = [
     ("empty file", "empty.xml", b"", "the file is empty"),
     ("truncated", "cut.xml", article_set(record("90000003")).encode()[:150], "not well-formed XML"),
     ("damaged gzip", "export.xml.gz", gzip.compress(article_set(record("90000004")).encode())[:60],
-     "the gzip file is damaged or cut short"),
+     r"cannot be read as gzip-compressed XML \(.*\); the file is damaged or not gzip"),
+    ("damaged zstd", "export.xml.zst", (lambda z: z[:9000] + b"x" * 64 + z[9064:])(zstd(SNAPSHOT.read_bytes())),
+     r"cannot be read as zstd-compressed XML \(.*\); the file is damaged — download it again"),
+    ("truncated zstd", "export.xml.zst", zstd(SNAPSHOT.read_bytes())[:-100],
+     r"cannot be read as zstd-compressed XML \(Truncated compressed stream\); the file is damaged"),
+    ("empty zstd", "empty.xml.zst", zstd(b""), "the file is empty"),
     ("PMID not a number", "odd.xml", article_set(record("PMC12345")).encode(), "which is not a PubMed id"),
     ("HTML page", "page.xml", b"<html><head><title>PubMed</title></head><body>Sign in</body></html>",
      "the root element is <html>"),
@@ -212,3 +223,14 @@ def test_absurd_dates_and_versions_load_or_are_skipped_and_counted(wh, tmp_path,
                  "WHERE pmid = '90000040'") == [(None, 3, None, "99999999999 Mar", dt.date(2024, 2, 1))]
     assert q(wh, "SELECT pmid, is_deleted FROM articles WHERE pmid IN (?, ?, '90000041') ORDER BY pmid",
              [kept, garbled]) == [(kept, True), (garbled, True)]
+
+
+def test_zstd_export_loads_and_is_kept_as_it_was_given(wh, tmp_path, capsys):
+    """A zstd file (under any name) loads like the plain XML; its raw copy is the file itself."""
+    f = tmp_path / "pubmed-export.xml"
+    f.write_bytes(zstd(article_set(record("90000033"), record("90000034")).encode()))
+    assert ingest(f) == 0
+    assert "2 new" in capsys.readouterr().out
+    assert q(wh, "SELECT count(*) FROM articles WHERE pmid IN ('90000033', '90000034')") == [(2,)]
+    copy, = land.raw_files(wh.parent / "raw")
+    assert copy.name == "ingest-0001.xml.zst" and copy.read_bytes() == f.read_bytes()

@@ -43,7 +43,7 @@ def test_generator_is_deterministic(generated, tmp_path):
     assert again.read_bytes() == generated.read_bytes()
 
 
-@pytest.mark.parametrize("stage", ["parse", "normalise", "extract", "load", "ingest", "bio_read"])
+@pytest.mark.parametrize("stage", ["parse", "normalise", "extract", "load", "ingest", "land", "bio_read"])
 def test_harness_runs_each_stage(generated, tmp_path, stage):
     cache, work = tmp_path.parent / "cache", tmp_path.parent / "work"
     if stage in ("extract", "load") and not (cache / "chunk-0000" / "articles.parquet").is_file():

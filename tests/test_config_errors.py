@@ -102,4 +102,4 @@ def test_query_pubmed_rejects_fails_at_the_search_and_writes_no_data(user, flaky
                      err[1])
     assert len(server.requests) == 2  # one request each: a rejected query is not retried
     assert sha(db) == before
-    assert list((db.parent / "raw").rglob("*.xml.gz")) == []
+    assert list((db.parent / "raw").rglob("*.xml.*")) == []

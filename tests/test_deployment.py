@@ -171,7 +171,7 @@ def test_nightly_deployment_on_a_real_prefect_server(tmp_path, flaky, reference)
             g.stop()
     assert not any(g.alive() for g in groups)
 
-    assert files_holding(tmp_path, KEY) == []  # gzip decompressed, the warehouse read table by table
+    assert files_holding(tmp_path, KEY) == []  # raw files decompressed, the warehouse read table by table
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
     assert {"prefect-home", "logs", "work"} <= written
     assert any(p.name == "prefect.db" for p in home.rglob("*"))

@@ -255,7 +255,7 @@ def test_short_page_is_refetched_by_pmid(flaky, tmp_path, reference):
     report = pipeline.nightly(s, client_options={"sleep": lambda s: None})
     by_id = [r for r in server.requests if r.utility == "efetch.fcgi" and "id" in r.params]
     assert len(by_id) == 1 and len(by_id[0].params["id"].split(",")) == 4
-    assert [p.name for p in sorted((s.raw_dir / report.run_id).glob("refetch-*.xml.gz"))] == ["refetch-0000.xml.gz"]
+    assert [p.name for p in sorted((s.raw_dir / report.run_id).glob("refetch-*.xml.zst"))] == ["refetch-0000.xml.zst"]
     assert report.fetched == 26 and any("fewer records" in p for p in report.problems)
     LEDGER.add("fault: short page, missing PMIDs refetched", server.faults, 1, *check_exactly_once(s.db, reference))
 

@@ -29,7 +29,7 @@ def test_first_run_loads_the_snapshot_and_the_second_adds_nothing(tmp_path):
         assert runs == [("success", 26, 26), ("success", 0, 0)]
     finally:
         con.close()
-    raw = sorted(p.name for p in s.raw_dir.glob("*/batch-*.xml.gz"))
+    raw = sorted(p.name for p in s.raw_dir.glob("*/batch-*.xml.zst"))
     assert len(raw) == 3  # every efetch body landed
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import io
 import re
 
+import pyarrow
 import pytest
 from Bio import Entrez
 from lxml import etree
@@ -12,9 +15,21 @@ from lxml import etree
 from conftest import DEV_XML, FIXTURES, SNAPSHOT
 from evidence.errors import BadInputError
 from evidence.normalise import frames
-from evidence.parse import Deletion, ParseStats, iter_records, medline_date, parse_all
+from evidence.parse import Deletion, ParseStats, compression, iter_records, medline_date, open_xml, parse_all
 
 PUBMED_FILES = sorted(FIXTURES.glob("pubmed*.xml")) + [SNAPSHOT, DEV_XML]
+
+# each compressed form: how to write it, and how to read it back as a stream (the reference)
+FORMS = {
+    "gzip": (gzip.compress, lambda data: gzip.open(io.BytesIO(data))),
+    "zstd": (lambda data: pyarrow.Codec("zstd", 3).compress(data, asbytes=True),
+             lambda data: pyarrow.input_stream(pyarrow.py_buffer(data), compression="zstd")),
+}
+DAMAGE = {
+    "cut near the end": lambda z: z[:-200],
+    "cut in half": lambda z: z[:len(z) // 2],
+    "garbage in the middle": lambda z: z[:len(z) // 2] + b"x" * 64 + z[len(z) // 2 + 64:],
+}
 
 
 def flat(s: object) -> str:
@@ -212,15 +227,19 @@ def test_invalid_pmid_is_named():
         parse_all(xml)
 
 
-def test_damaged_gzip_is_bad_input_not_a_crash(tmp_path):
-    import gzip
-    cut = tmp_path / "cut.xml.gz"
-    cut.write_bytes(gzip.compress(SNAPSHOT.read_bytes())[:3000])
-    fake = tmp_path / "fake.xml.gz"
-    fake.write_bytes(b"not gzip at all")
-    for path in (cut, fake):
-        with pytest.raises(BadInputError, match="gzip"):
-            parse_all(path)
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_damaged_compressed_file_is_bad_input_not_a_crash(suffix, tmp_path):
+    """A cut .gz or .zst says what it could not read; a file named so that is not compressed is read
+    as the XML it is (and refused as such)."""
+    form = {".gz": "gzip", ".zst": "zstd"}[suffix]
+    cut = tmp_path / f"cut.xml{suffix}"
+    cut.write_bytes(FORMS[form][0](SNAPSHOT.read_bytes())[:3000])
+    fake = tmp_path / f"fake.xml{suffix}"
+    fake.write_bytes(b"not compressed at all")
+    with pytest.raises(BadInputError, match=rf"^{re.escape(str(cut))}: cannot be read as {form}-compressed XML \("):
+        parse_all(cut)
+    with pytest.raises(BadInputError, match=rf"^{re.escape(str(fake))}: not well-formed XML"):
+        parse_all(fake)
 
 
 def test_entity_bomb_is_refused_with_its_name():
@@ -249,7 +268,6 @@ def _read(source, stats=None):
 
 
 def _same_as_streaming(data: bytes, tmp_path) -> None:
-    import io
     path = tmp_path / "in.xml"
     path.write_bytes(data)
     expected = _read(io.BytesIO(data))
@@ -337,25 +355,62 @@ def test_heads_that_are_not_plain_are_read_by_the_streaming_parser(head, tmp_pat
     _same_as_streaming(head + b"".join(recs) + b"</PubmedArticleSet>", tmp_path)
 
 
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("damage", DAMAGE)
 @pytest.mark.parametrize("head, piece", [(1 << 16, 1 << 16), (1 << 15, 1 << 15), (1 << 15, 3 << 15)])
-def test_damaged_gzip_fails_where_the_streaming_parser_fails(head, piece, tmp_path, monkeypatch):
+def test_damaged_compressed_file_fails_where_the_streaming_parser_fails(form, damage, head, piece, tmp_path,
+                                                                         monkeypatch):
     """Reads are whole multiples of iterparse's (32 KiB), so the piecewise reader never holds data
     the streaming parser could not read before the damage: it yields no more than that parser."""
-    import gzip
-    import io
-
     import evidence.parse as parse
     monkeypatch.setattr(parse, "_HEAD", head)
     monkeypatch.setattr(parse, "_PIECE", piece)
+    compress, stream = FORMS[form]
     prolog, recs = _records_xml(1000)
-    data = prolog + b"".join(recs * 8) + b"</PubmedArticleSet>"  # several reads long
-    for keep in (len(gzip.compress(data)) - 200, len(gzip.compress(data)) // 2):
-        cut = tmp_path / "cut.xml.gz"
-        cut.write_bytes(gzip.compress(data)[:keep])
-        expected = _read(gzip.open(io.BytesIO(gzip.compress(data)[:keep])))
-        items, error, stats = _read(cut)
-        assert items == expected[0] and stats == expected[2]
-        assert "gzip" in error
+    data = DAMAGE[damage](compress(prolog + b"".join(recs * 8) + b"</PubmedArticleSet>"))  # several reads long
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(data)
+    expected = _read(stream(data))
+    items, error, stats = _read(cut)
+    assert items == expected[0] and stats == expected[2]
+    if (form, damage) == ("gzip", "garbage in the middle"):  # inflated to bytes the XML parser refuses
+        assert error.startswith(f"{cut}: not well-formed XML")  # before gzip's CRC, at the end, is met
+    else:
+        assert error.startswith(f"{cut}: cannot be read as {form}-compressed XML (")
+        assert error.endswith("download it again or give the plain .xml")
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: p.name)
+def test_a_compressed_file_reads_as_the_plain_one_and_in_pieces(form, path, tmp_path, streamed):
+    """gzip and zstd are told by their first bytes (the name says nothing here), and read by the
+    piecewise reader like the plain file: the same items and counts, no fallback to streaming."""
+    copy = tmp_path / "export.xml"
+    copy.write_bytes(FORMS[form][0](path.read_bytes()))
+    assert _read(copy) == _read(path)
+    assert streamed == []
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_open_xml_tells_the_form_by_the_first_bytes(form, tmp_path):
+    data = SNAPSHOT.read_bytes()
+    plain, packed = tmp_path / "a.xml.zst", tmp_path / "b.xml"  # names that lie
+    plain.write_bytes(data)
+    packed.write_bytes(FORMS[form][0](data))
+    assert (compression(plain), compression(packed)) == (None, form)
+    for path in (plain, packed):
+        with open_xml(path) as fh:
+            assert b"".join(iter(lambda: fh.read(4096), b"")) == data
+
+
+@pytest.mark.parametrize("content", [b"\x28\xb5\x2f\xfd", b"\x28\xb5\x2f\xfd not zstd at all", b"\x1f\x8b not gzip"],
+                         ids=["magic only", "zstd magic then junk", "gzip magic then junk"])
+def test_a_file_that_only_starts_like_a_compressed_one_is_bad_input(content, tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_bytes(content)
+    form = "zstd" if content.startswith(b"\x28") else "gzip"
+    with pytest.raises(BadInputError, match=rf"^{re.escape(str(path))}: cannot be read as {form}-compressed XML"):
+        parse_all(path)
 
 
 def test_stats_passed_in_keep_their_counts_when_reading_falls_back(tmp_path, small_pieces, streamed):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import threading
 from pathlib import Path
 
 import duckdb
+import pyarrow
 import pytest
 from lxml import etree
 
@@ -28,6 +30,13 @@ def write_set(path: Path, records: list[etree._Element], extra: str = "") -> Pat
     body = b"".join(etree.tostring(r) for r in records)
     path.write_bytes(b"<PubmedArticleSet>" + body + extra.encode() + b"</PubmedArticleSet>")
     return path
+
+
+def unzstd(path: Path) -> bytes:
+    """A zstd file's content, read by pyarrow, after checking it starts as a zstd frame does."""
+    data = path.read_bytes()
+    assert data[:4] == bytes.fromhex("28b52ffd")
+    return pyarrow.input_stream(pyarrow.py_buffer(data), compression="zstd").read()
 
 
 def table_counts(db: Path) -> dict[str, int]:
@@ -135,15 +144,44 @@ def test_rebuild_from_raw_gives_the_same_warehouse(settings, tmp_path):
     assert q(settings.db, "SELECT pmid, change FROM article_versions ORDER BY pmid, recorded_at") == history
 
 
+def test_gzip_landings_of_an_older_version_are_recovered_and_rebuilt_with_the_new_zstd_ones(settings, tmp_path,
+                                                                                             monkeypatch):
+    """Raw folders from before zstd hold .xml.gz: an interrupted old run's gzip landing is loaded by
+    the next run, and a rebuild reads it and the new .xml.zst ones in run order -- the old body first,
+    so the newer text of a record (same version, changed abstract) is the one kept."""
+    old = land.new_run_id(dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc))
+    land.journal(settings.raw_dir, old, "start", kind="run", mode="replay")
+    (settings.raw_dir / old / "batch-0001.xml.gz").write_bytes(gzip.compress(SNAPSHOT.read_bytes(), compresslevel=1,
+                                                                            mtime=0))
+    land.journal(settings.raw_dir, old, "fetch", batch=1)
+    rec = snapshot_records()[4]
+    pmid = rec.findtext("MedlineCitation/PMID")
+    text = rec.find(".//Abstract/AbstractText")
+    text.text = "Rewritten in the newer record."
+    report = pipeline.ingest(settings, [write_set(tmp_path / "newer.xml", [rec])])
+    assert report.recovered_runs == [old] and (report.new, report.updated) == (26, 1)
+    assert q(settings.db, "SELECT path, batch FROM raw_files ORDER BY path") == [
+        (f"{old}/batch-0001.xml.gz", 1), (f"{report.run_id}/ingest-0001.xml.zst", 1)]
+    read: list[str] = []
+    real = pipeline.iter_records
+    monkeypatch.setattr(pipeline, "iter_records", lambda path, stats: (read.append(path.name), real(path, stats))[1])
+    rebuilt = pipeline.rebuild(settings)
+    assert (rebuilt.status, rebuilt.fetched) == ("success", 26)
+    assert read == ["batch-0001.xml.gz", "ingest-0001.xml.zst"]
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+    (abstract,), = q(settings.db, "SELECT abstract FROM articles WHERE pmid = ?", [pmid])
+    assert abstract.startswith("Rewritten in the newer record. ")
+
+
 def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp_path):
-    """The user's files are read in place while their gzip copies are written; raw_files names the copies."""
+    """The user's files are read in place while their zstd copies are written; raw_files names the copies."""
     one = write_set(tmp_path / "one.xml", snapshot_records()[:3])
     two = write_set(tmp_path / "two.xml", snapshot_records()[3:5])
     report = pipeline.ingest(settings, [one, two, tmp_path / "." / "one.xml"])  # the same file twice: once
     assert report.new == 5
     copies = land.raw_files(settings.raw_dir)
-    assert [p.name for p in copies] == ["ingest-0001.xml.gz", "ingest-0002.xml.gz"]
-    assert [gzip.decompress(p.read_bytes()) for p in copies] == [one.read_bytes(), two.read_bytes()]
+    assert [p.name for p in copies] == ["ingest-0001.xml.zst", "ingest-0002.xml.zst"]
+    assert [unzstd(p) for p in copies] == [one.read_bytes(), two.read_bytes()]
     assert q(settings.db, "SELECT path, run_id FROM raw_files ORDER BY path") == [
         (land.relative(settings.raw_dir, p), report.run_id) for p in copies]
     assert not list(settings.raw_dir.glob("*/.*.tmp"))

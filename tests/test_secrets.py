@@ -3,7 +3,7 @@
 Live-mode runs with a known key against a local misbehaving NCBI (a 503, a dropped connection, a
 short page; NCBI refusing the key in an error that quotes it; NCBI gone), through the library and
 the command line, with every logger at DEBUG (urllib3 logs each request line, query string and
-all). Then every file written is searched for the key -- gzip files decompressed, the DuckDB
+all). Then every file written is searched for the key -- gzip and zstd files decompressed, the DuckDB
 warehouse read table by table -- and so are the logs, the output and every error message. The
 key must really have been sent, or the test proves nothing. Prefect's own database is checked by
 tests/test_deployment.py, which runs the deployment on a real Prefect server with the same key.
@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 import duckdb
+import pyarrow
 import pytest
 
 from evidence import pipeline
@@ -29,12 +30,17 @@ KEY = "KEY-do-not-leak-1234"
 
 
 def file_text(path: Path) -> bytes:
-    """What a file holds, readable: gzip decompressed, a DuckDB file dumped table by table."""
+    """What a file holds, readable: gzip and zstd decompressed, a DuckDB file dumped table by table."""
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(data)
         except (OSError, EOFError):
+            return data
+    if data[:4] == b"\x28\xb5\x2f\xfd":  # the raw landing
+        try:
+            return pyarrow.input_stream(pyarrow.py_buffer(data), compression="zstd").read()
+        except OSError:
             return data
     if path.suffix == ".duckdb":
         con = duckdb.connect(str(path), read_only=True)
@@ -97,4 +103,4 @@ def test_api_key_never_reaches_disk_logs_or_errors(flaky, tmp_path, caplog, caps
         texts[f"error {i}"] = f"{e} {e!r} {getattr(e, 'url', '')} {e.__cause__!r} {e.__context__!r}"
     assert [name for name, text in texts.items() if KEY in text] == []
     assert files_holding(tmp_path, KEY) == []
-    assert len(list(tmp_path.rglob("*.xml.gz"))) >= 6 and s.db.is_file()  # the search covered real files
+    assert len(list(tmp_path.rglob("*.xml.zst"))) >= 6 and s.db.is_file()  # the search covered real files

@@ -3,6 +3,7 @@ a bad slice fails as cleanly as in process, and the fast full-text index scores 
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import sys
@@ -14,7 +15,7 @@ import pytest
 from conftest import SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline, workers
 from evidence.errors import BadInputError
-from evidence.parse import Deletion, iter_records
+from evidence.parse import Deletion, compression, iter_records
 from evidence.warehouse.db import migrate, run_sql
 from evidence.warehouse.search import load_fts
 
@@ -84,6 +85,40 @@ def test_split_file_cuts_on_record_boundaries_into_documents_that_parse_alike(ge
     pieces = list(workers.split_file(commented, 50))
     assert len(pieces) == 2 and pieces[-1].records > 200
     assert [r["pmid"] for p in pieces for r in iter_records(p.data)] == whole
+
+
+@pytest.mark.parametrize("form", ["gzip", "zstd"])
+def test_split_file_cuts_a_compressed_file_as_the_plain_one(form, generated, tmp_path, monkeypatch):
+    """Raw files are zstd (several frames) or, landed before zstd, gzip: read in small blocks, they are
+    cut exactly as the plain file; a file cut short is a BadInputError naming it."""
+    monkeypatch.setattr(land, "BLOCK", 64 << 10)  # several zstd frames
+    xml = generated.read_bytes()
+    packed = tmp_path / "raw.xml"
+    if form == "gzip":
+        packed.write_bytes(gzip.compress(xml))
+    else:
+        packed.write_bytes(land.land(tmp_path, "run1", 1, xml).path.read_bytes())
+    assert compression(packed) == form
+    plain = [(p.data, p.records) for p in workers.split_file(generated, 50, block=4096)]
+    assert len(plain) == 6
+    assert [(p.data, p.records) for p in workers.split_file(packed, 50, block=4096)] == plain
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(packed.read_bytes()[: packed.stat().st_size // 2])
+    with pytest.raises(BadInputError, match=rf"^{cut}: cannot be read as {form}-compressed XML"):
+        list(workers.split_file(cut, 50, block=4096))
+
+
+def test_the_pool_threshold_counts_a_zstd_file_three_times_its_size(tmp_path, monkeypatch):
+    """POOL_MIN_BYTES was set for gzip level 1 raw files; zstd ones of as many records are ~3x smaller."""
+    monkeypatch.setattr(pipeline, "POOL_MIN_CPUS", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    plain = SNAPSHOT
+    zst = land.land(tmp_path, "run1", 1, SNAPSHOT.read_bytes()).path
+    for path, counted in ((plain, plain.stat().st_size), (zst, 3 * zst.stat().st_size)):
+        monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", counted)
+        assert pipeline._pool_size([path]) >= 2
+        monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", counted + 1)
+        assert pipeline._pool_size([path]) == 0
 
 
 def test_pool_gives_the_same_warehouse_as_loading_in_process(generated, tmp_path, monkeypatch):

@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-prefect", action="store_true", help="run the same steps without starting Prefect")
 
     sp = add("ingest", cmd_ingest, "load local PubMed XML files (e.g. a PubMed export) through the same parse/extract/load path")
-    sp.add_argument("files", nargs="+", metavar="FILE", help="PubMed XML file(s), optionally .gz")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="PubMed XML file(s): plain, gzip or zstd")
 
     add("rebuild", cmd_rebuild, "re-parse, re-extract and re-load everything from the raw landing (no network)")
 

@@ -35,7 +35,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("EVIDENCE_DB", "db", "warehouse/evidence.duckdb", "the published warehouse file"),
     Setting("EVIDENCE_RAW", "raw", "<folder of EVIDENCE_DB>/raw",
-            "raw landing folder (gzip efetch bodies, run journals)"),
+            "raw landing folder (zstd efetch bodies and ingested files, run journals)"),
     Setting("EVIDENCE_PUBMED", "pubmed", "replay",
             "`replay` serves the offline snapshot through a local E-utilities replay; `live` asks NCBI"),
     Setting("EVIDENCE_EUTILS_URL", "eutils_url", "(replay: a local address; live: NCBI)",

@@ -222,8 +222,8 @@ COMMENT ON COLUMN runs.extractor_version IS 'Extractor version that produced the
 CREATE TABLE IF NOT EXISTS raw_files (
     path VARCHAR PRIMARY KEY, run_id VARCHAR, batch INTEGER, records INTEGER, bytes BIGINT,
     sha256 VARCHAR, loaded_run_id VARCHAR, loaded_at TIMESTAMP);
-COMMENT ON TABLE raw_files IS 'Raw landing: every efetch body or ingested file kept (gzip) and loaded';
-COMMENT ON COLUMN raw_files.path IS 'Path of the gzip file, relative to the raw folder';
+COMMENT ON TABLE raw_files IS 'Raw landing: every efetch body or ingested file kept (zstd; gzip before) and loaded';
+COMMENT ON COLUMN raw_files.path IS 'Path of the .xml.zst file (.xml.gz if landed before zstd), relative to the raw folder';
 COMMENT ON COLUMN raw_files.run_id IS 'Run that landed it';
 COMMENT ON COLUMN raw_files.batch IS 'Batch number within the run';
 COMMENT ON COLUMN raw_files.records IS 'Records in the file';
