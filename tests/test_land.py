@@ -150,17 +150,20 @@ def test_a_zstd_file_cancelled_while_it_is_copied_leaves_nothing(tmp_path, small
 
 def test_raw_files_lists_zstd_and_older_gzip_landings_by_run_then_batch(tmp_path):
     """Landings written before zstd (.xml.gz) stay readable: listed with the new ones, oldest run
-    first, batches in order; temporary and other files are not listed."""
+    first, batches in order by number (10000 after 9999), what was fetched again by PMID last;
+    temporary and other files are not listed."""
     old = land.new_run_id(dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc))
     new = land.new_run_id(dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc))
     for name in ("batch-0002.xml.gz", "batch-0001.xml.gz", "refetch-0000.xml.gz", "journal.jsonl"):
         (tmp_path / old / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / old / name).write_bytes(gzip.compress(b"<PubmedArticleSet/>"))
-    land.land(tmp_path, new, 2, b"<PubmedArticleSet/>")
-    land.land(tmp_path, new, 1, b"<PubmedArticleSet/>")
+    for batch in (10000, 2, 1, 9999):
+        land.land(tmp_path, new, batch, b"<PubmedArticleSet/>")
+    land.land(tmp_path, new, 0, b"<PubmedArticleSet/>", kind="refetch")
     (tmp_path / new / ".batch-0003.xml.zst.tmp").write_bytes(b"half")
     (tmp_path / new / "notes.xml").write_bytes(b"<PubmedArticleSet/>")
     assert [land.relative(tmp_path, p) for p in land.raw_files(tmp_path)] == [
         f"{old}/batch-0001.xml.gz", f"{old}/batch-0002.xml.gz", f"{old}/refetch-0000.xml.gz",
-        f"{new}/batch-0001.xml.zst", f"{new}/batch-0002.xml.zst"]
-    assert [land.batch_number(p) for p in land.raw_files(tmp_path)] == [1, 2, 0, 1, 2]
+        f"{new}/batch-0001.xml.zst", f"{new}/batch-0002.xml.zst", f"{new}/batch-9999.xml.zst",
+        f"{new}/batch-10000.xml.zst", f"{new}/refetch-0000.xml.zst"]
+    assert [land.batch_number(p) for p in land.raw_files(tmp_path)] == [1, 2, 0, 1, 2, 9999, 10000, 0]

@@ -156,11 +156,20 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
-    """Every landed file, zstd or (landed before zstd) gzip: oldest run first, batches in order."""
+    """Every landed file, zstd or (landed before zstd) gzip: oldest run first, then a run's batches
+    in order, by number (``batch-10000`` after ``batch-9999``, though its name sorts before it),
+    then what it fetched again by PMID (``refetch-*``)."""
     if not raw_dir.is_dir():
         return []
-    return sorted(p for p in raw_dir.glob("*/*.xml.*")
-                  if p.name.endswith(RAW_SUFFIXES) and not p.name.startswith("."))  # not temporary files
+    return sorted((p for p in raw_dir.glob("*/*.xml.*")
+                   if p.name.endswith(RAW_SUFFIXES) and not p.name.startswith(".")),  # not temporary files
+                  key=_landing_order)
+
+
+def _landing_order(path: Path) -> tuple[str, str, int, str]:
+    """Run, kind (``batch`` before ``refetch``), batch number, name."""
+    kind = path.name.rsplit("-", 1)[0]
+    return path.parent.name, kind, batch_number(path) or 0, path.name
 
 
 def relative(raw_dir: Path, path: Path) -> str:
