@@ -424,23 +424,11 @@ def test_stats_passed_in_keep_their_counts_when_reading_falls_back(tmp_path, sma
     assert stats == ParseStats(articles=10 + len(recs), deleted=1, other_skipped=2, deleted_pmids=["9"])
 
 
-def test_a_date_that_cannot_be_read_skips_the_record_wherever_it_is():
-    """A Year of digits int() refuses ("²") skips the record, in any ArticleDate or History date."""
-    dates = "<ArticleDate><Year>2019</Year><Month>01</Month><Day>02</Day></ArticleDate>"
-    bad = "<ArticleDate><Year>\u00b2</Year></ArticleDate>"
-    history = "<PubmedData><History><PubMedPubDate><Year>\u00b2</Year></PubMedPubDate></History></PubmedData>"
-    for article, data in ((dates + bad, ""), (dates, history)):
-        xml = (f"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article>{article}</Article>"
-               f"</MedlineCitation>{data}</PubmedArticle></PubmedArticleSet>").encode()
-        arts, _, stats = parse_all(xml)
-        assert arts == [] and stats.other_skipped == 1
-
-
 # Numbers in a record that cannot be what they stand for (a Year of 11 digits, a Day of 0, a
 # Version of "x"), on a real record of the dev corpus, mutated. A date that cannot be a real date
-# is read as no date, as a Year that is not a number always was; a PMID Version that is not a
-# version skips that record (an article's or a deletion's) and counts it, as a non-numeric one on
-# an article always did. Nothing else escapes, and what is read normalises.
+# is read as no date, as a Year that is not a number always was (numbers are ASCII digits: other
+# scripts' digits and "²" are no number); an article's PMID Version that is not a version skips the
+# article and counts it; a deletion still deletes. Nothing else escapes, and what is read normalises.
 
 def _dev_article() -> etree._Element:
     """The first article of the dev corpus, with every kind of date the parser reads filled in."""
@@ -486,10 +474,11 @@ def test_the_dev_article_has_every_date():
     assert rec["history"] == [{"status": "entrez", "date": dt.date(2025, 1, 9)}]
 
 
-@pytest.mark.parametrize("year", ["99999999999", "10000", "0", "abc"])
+@pytest.mark.parametrize("year", ["99999999999", "10000", "0", "abc", "\u0662\u0660\u0662\u0664", "\u00b2"])
 @pytest.mark.parametrize("where", list(_DATE_PATHS))
 def test_a_year_that_cannot_be_a_date_is_no_date(where, year):
-    """An absurd Year (beyond what a date can hold) reads as no date, like one that is no number."""
+    """An absurd Year (beyond what a date can hold) reads as no date, like one that is no number;
+    so does one in other digits than ASCII's (Arabic-Indic 2024, a superscript two)."""
     (expected,), _ = _parse_one(_dev_article())
     got = _with(where, "Year", year)
     if where == "pub":  # the numbers as unreadable as the date; the text as written
@@ -501,7 +490,7 @@ def test_a_year_that_cannot_be_a_date_is_no_date(where, year):
     assert got == expected
 
 
-@pytest.mark.parametrize("day", ["99999999999", "32", "0"])
+@pytest.mark.parametrize("day", ["99999999999", "32", "0", "\u0663", "\u00b2"])
 @pytest.mark.parametrize("where", list(_DATE_PATHS))
 def test_a_day_that_cannot_be_a_day_is_left_out_of_the_date(where, day):
     """An absurd Day is read as no day (the first of the month), like a Day of 32 always was."""
@@ -516,7 +505,7 @@ def test_a_day_that_cannot_be_a_day_is_left_out_of_the_date(where, day):
     assert got == expected
 
 
-@pytest.mark.parametrize("version", ["x", "1.0", "0", "-1", "99999999999"])
+@pytest.mark.parametrize("version", ["x", "1.0", "0", "-1", "99999999999", "+2", "1_0", "\u0662"])
 def test_an_article_whose_version_is_not_one_is_skipped_and_counted(version):
     rec = _dev_article()
     rec.find(".//PMID").set("Version", version)
@@ -546,3 +535,27 @@ def test_a_deletion_whose_version_is_not_one_still_deletes(version, tmp_path, sm
     assert [i for i in items if i[0] == "del"] == [("del", "11", 1), ("del", "12", None), ("del", "13", 1)]
     assert (stats.articles, stats.deleted, stats.deleted_pmids, stats.other_skipped) == (2, 3, ["11", "12", "13"], 0)
     _same_as_streaming(body, tmp_path)
+
+
+@pytest.mark.parametrize("pmid", ["x12", "\u0661\u0662", "1 2"])
+def test_a_deletion_of_what_is_no_pmid_is_skipped_counted_and_named(pmid, tmp_path, small_pieces, caplog):
+    """A DeleteCitation PMID that is not a PubMed id (ASCII digits) could delete nothing: it is
+    skipped and counted, with a warning naming it, and the other PMIDs still delete, in both readers."""
+    head, recs = _records_xml(2)
+    body = (head + recs[0] + f"<DeleteCitation><PMID>11</PMID><PMID>{pmid}</PMID></DeleteCitation>".encode()
+            + recs[1] + b"</PubmedArticleSet>")
+    with caplog.at_level("WARNING", logger="evidence"):
+        items, error, stats = _read(body)
+    assert error is None
+    assert [i for i in items if i[0] == "del"] == [("del", "11", 1)]
+    assert (stats.articles, stats.deleted, stats.deleted_pmids, stats.other_skipped) == (2, 1, ["11"], 1)
+    assert f"a deletion (PMID {pmid!r}) was skipped" in caplog.text
+    _same_as_streaming(body, tmp_path)
+
+
+def test_an_article_whose_pmid_is_in_other_digits_is_refused():
+    """A PMID is ASCII digits: Arabic-Indic ones (which str.isdigit accepts) are no PubMed id."""
+    rec = _dev_article()
+    rec.find(".//PMID").text = "\u0661\u0662\u0663"
+    with pytest.raises(BadInputError, match="not a PubMed id"):
+        _parse_one(rec)

@@ -33,7 +33,7 @@ _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 _WS = re.compile(r"\s+")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_YEAR = re.compile(r"\b(1[89][0-9]{2}|20[0-9]{2})\b")  # ASCII digits: \d would take any script's
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -81,12 +81,23 @@ def _fold(s: str) -> str | None:
     return " ".join(s.split()) or None
 
 
+def _number(text: str | None) -> int | None:
+    """The whole number written in ASCII digits (spaces around allowed); None for anything else.
+    ``str.isdigit`` alone would let through other scripts' digits (``١٢``) and ``²``, which
+    ``int`` refuses."""
+    if text:
+        text = text.strip()
+        if text.isascii() and text.isdigit():
+            return int(text)
+    return None
+
+
 def _month(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        m = int(value)
+    m = _number(value)
+    if m is not None:
         return m if 1 <= m <= 12 else None
     return _MONTHS.get(value[:3].lower())
 
@@ -115,8 +126,8 @@ def _version(value: str | None) -> int:
     not a whole number from 1 to what the warehouse can hold."""
     if not value:
         return 1
-    version = int(value)
-    if not 0 < version <= _MAX_VERSION:
+    version = _number(value)
+    if version is None or not 0 < version <= _MAX_VERSION:
         raise ValueError(f"PMID Version {value!r} is not a version")
     return version
 
@@ -197,10 +208,8 @@ def _date_el(el: etree._Element) -> dt.date | None:
     except KeyError:
         pass
     y, m, d = key
-    if not (y and y.strip().isdigit()):
-        value = None
-    else:
-        value = _safe_date(int(y), _month(m), int(d) if d and d.strip().isdigit() else None)
+    year = _number(y)
+    value = None if year is None else _safe_date(year, _month(m), _number(d))
     if len(_DATES) < 50_000:
         _DATES[key] = value
     return value
@@ -232,13 +241,13 @@ def _pub_date(pd: etree._Element | None) -> tuple[Any, ...]:
         year, month = medline_date(md)
         md = md.strip()
         return year, month, None, _safe_date(year, month, None), md, md
-    year = int(y) if y and y.strip().isdigit() else None
+    year = _number(y)
     if year is not None and not dt.MINYEAR <= year <= dt.MAXYEAR:  # no date has it (0, 10000, ...):
         year = None  # as unreadable as a Year that is no number (and it may not fit an INTEGER)
     month = _month(month_text)
     if month is None and season:
         month = _SEASONS.get(season.strip().lower())
-    day = int(d) if d and d.strip().isdigit() else None
+    day = _number(d)
     if day is not None and not 1 <= day <= 31:  # no month has it: no day, as a Month of 13 is no month
         day = None
     parts = [p for p in (y, month_text or season, d) if p]
@@ -794,7 +803,7 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
         log.warning("%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
                     name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
         return None
-    if not rec["pmid"].isdigit():
+    if not (rec["pmid"].isascii() and rec["pmid"].isdigit()):
         raise BadInputError(
             f"{name}: record {stats.articles + 1} has PMID {rec['pmid'][:40]!r}, which is not a "
             "PubMed id (digits only); fix or remove that record and ingest the file again")
@@ -802,16 +811,22 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
     return rec
 
 
-def _deletions(el: etree._Element, stats: ParseStats) -> Iterator[Deletion]:
+def _deletions(el: etree._Element, stats: ParseStats, name: str) -> Iterator[Deletion]:
     """The PMIDs of a top-level DeleteCitation, counted. PubMed withdrew every one of them, so a
-    Version that is not a version (nothing reads a deletion's version) still deletes: it is None."""
+    Version that is not a version (nothing reads a deletion's version) still deletes: it is None.
+    A PMID that is not a PubMed id could delete nothing: it is skipped, counted and named."""
     for p in el:
         if p.tag == "PMID" and p.text and p.text.strip():
+            pmid = p.text.strip()
+            if not (pmid.isascii() and pmid.isdigit()):
+                stats.other_skipped += 1
+                log.warning("%s: a deletion (PMID %r) was skipped: it is not a PubMed id (digits only)",
+                            name, pmid[:40])
+                continue
             try:
                 version: int | None = _version(p.get("Version"))
             except ValueError:
                 version = None
-            pmid = p.text.strip()
             stats.deleted += 1
             stats.deleted_pmids.append(pmid)
             yield Deletion(pmid, version)
@@ -913,7 +928,7 @@ def _pieces(fh: IO[bytes], stats: ParseStats, name: str) -> Iterator[dict[str, A
                 if rec is not None:
                     yield rec
             elif tag == "DeleteCitation":
-                yield from _deletions(el, stats)
+                yield from _deletions(el, stats, name)
             elif tag == "PubmedBookArticle":
                 stats.books_skipped += 1
             else:
@@ -946,7 +961,7 @@ def _streaming(fh: IO[bytes], stats: ParseStats, name: str) -> Iterator[dict[str
             if rec is not None:
                 yield rec
         elif tag == "DeleteCitation":
-            yield from _deletions(el, stats)
+            yield from _deletions(el, stats, name)
         else:
             stats.books_skipped += 1
         el.clear()
