@@ -4,6 +4,7 @@ and zstd input; empty or damaged input refused; old gzip landings still listed, 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gzip
 import hashlib
 import subprocess
@@ -96,6 +97,36 @@ def test_empty_or_damaged_input_is_refused_naming_the_file_and_nothing_lands(nam
     with pytest.raises(land.UnreadableInput, match=message) as caught:
         land.land_file(tmp_path / "raw", "run1", 1, source)
     assert str(caught.value).startswith(f"{source}: ")
+    assert landed_files(tmp_path / "raw") == []
+
+
+class FailingRead:
+    """A file whose second read fails as a failing disk's does (EIO)."""
+
+    def __init__(self, path):
+        self.fh, self.reads = open(path, "rb"), 0
+
+    def read(self, n):
+        self.reads += 1
+        if self.reads > 1:
+            raise OSError(errno.EIO, "Input/output error")
+        return self.fh.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+
+def test_a_read_error_on_the_source_names_the_source_and_leaves_nothing(tmp_path, small_blocks, monkeypatch):
+    """The user's disk failing is about the user's file, not the raw landing: an UnreadableInput
+    (a BadInputError) naming it, with nothing landed."""
+    source = tmp_path / "export.xml"
+    source.write_bytes(SNAPSHOT.read_bytes())
+    monkeypatch.setattr(land, "open_xml", FailingRead)
+    with pytest.raises(land.UnreadableInput, match=r"export.xml: cannot be read \(Input/output error\); check the file"):
+        land.land_file(tmp_path / "raw", "run1", 1, source)
     assert landed_files(tmp_path / "raw") == []
 
 

@@ -203,6 +203,20 @@ def test_a_file_that_changes_during_ingest_is_refused(settings, tmp_path):
     assert len(land.raw_files(settings.raw_dir)) == 1  # the first ingest's copy only
 
 
+def test_a_read_error_while_the_copy_is_written_is_about_the_users_file(settings, tmp_path, monkeypatch):
+    """The copy thread reads the user's file too: its read error names that file (a BadInputError),
+    not the raw landing; nothing is published or landed."""
+    from test_land import FailingRead
+    f = write_set(tmp_path / "export.xml", snapshot_records())
+    monkeypatch.setattr(land, "open_xml", FailingRead)  # the copy's reads only: the load reads through parse
+    monkeypatch.setattr(land, "BLOCK", 16 << 10)
+    with pytest.raises(BadInputError, match=r"export.xml: cannot be read \(Input/output error\)") as err:
+        pipeline.ingest(settings, [f])
+    assert "raw landing" not in str(err.value)
+    assert land.raw_files(settings.raw_dir) == []
+    assert not settings.db.exists()
+
+
 def test_a_failed_load_stops_the_copy_and_leaves_no_raw_files(settings, tmp_path, monkeypatch):
     f = write_set(tmp_path / "big.xml", snapshot_records())
     copying, outcome = threading.Event(), []

@@ -118,12 +118,15 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
     A zstd file is checked (decompressed to the end) and copied as it is; plain XML and gzip are
     compressed to zstd while they are read (a gzip file is read decompressed anyway, to check it,
     and its zstd copy is smaller and cheaper to read back). ``Landed`` gives the size and SHA-256
-    of the uncompressed XML. Raises ``UnreadableInput`` for an empty file (nothing but whitespace)
-    or a damaged compressed file, and ``Cancelled`` soon after ``cancel`` is set (it is checked
+    of the uncompressed XML. Raises ``UnreadableInput`` for an empty file (nothing but whitespace),
+    a damaged compressed file or one whose reading fails (an OSError writing the copy is left to
+    the caller: it is about the raw landing), and ``Cancelled`` soon after ``cancel`` is set (it is checked
     between blocks).
     """
     final = landed_path(raw_dir, run_id, batch, kind)
-    copy = compression(source) == "zstd"
+    with _reading(source):
+        copy = compression(source) == "zstd"
+        xml = open_xml(source)
     codec = None if copy else _codec()
     digest, size, content = hashlib.sha256(), 0, False
 
@@ -131,28 +134,48 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
         if cancel is not None and cancel.is_set():
             raise Cancelled(str(source))
 
-    with _atomic(final) as fh, open_xml(source) as xml:
-        while True:
-            check()
-            try:
-                block = xml.read(BLOCK)
-            except BadInputError as exc:  # a damaged gzip or zstd file (see parse.open_xml)
-                raise UnreadableInput(str(exc)) from None
-            if not block:
-                break
+    with _atomic(final) as fh, xml:
+        check()
+        for block in _blocks(xml, source):
             digest.update(block)
             size += len(block)
             content = content or bool(block.strip())
             if codec is not None:
                 fh.write(codec.compress(block))
+            check()
         if not content:
             raise UnreadableInput(f"{source}: the file is empty; expected a PubMed XML export (PubmedArticleSet)")
         if copy:
-            with open(source, "rb") as src:
-                while block := src.read(BLOCK):
+            with _reading(source):
+                src = open(source, "rb")
+            with src:
+                for block in _blocks(src, source):
                     check()
                     fh.write(block)
     return Landed(final, f"{run_id}/{final.name}", run_id, batch, size, digest.hexdigest())
+
+
+@contextmanager
+def _reading(source: Path) -> Iterator[None]:
+    """An error reading the user's file is about that file, not the raw landing (an OSError
+    writing the landing is, and ``pipeline`` reports it so): UnreadableInput naming it."""
+    try:
+        yield
+    except BadInputError as exc:  # a damaged gzip or zstd file (see parse.open_xml)
+        raise UnreadableInput(str(exc)) from None
+    except OSError as exc:
+        raise UnreadableInput(f"{source}: cannot be read ({exc.strerror or exc}); "
+                              "check the file and its permissions, then ingest it again") from None
+
+
+def _blocks(stream: IO[bytes], source: Path) -> Iterator[bytes]:
+    """``stream`` in blocks of ``BLOCK`` bytes; a failing read raises UnreadableInput (``_reading``)."""
+    while True:
+        with _reading(source):
+            block = stream.read(BLOCK)
+        if not block:
+            return
+        yield block
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
