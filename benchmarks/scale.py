@@ -1,6 +1,6 @@
 """Scale-out demos that can run on one machine: ``python benchmarks/scale.py FILE --work DIR``.
 
-1. **Dask**: FILE is split into partitions shaped like the raw landing (gzip PubMed XML files of
+1. **Dask**: FILE is split into partitions shaped like the raw landing (zstd PubMed XML files of
    ``--partition`` records); parse + normalise + extract runs over them serially, then on a Dask
    ``LocalCluster`` (one worker process per core, one thread each). Only counts travel back;
    at scale each worker would write its frames to Parquet for the loader. Needs ``dask`` and
@@ -16,7 +16,6 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import re
@@ -30,7 +29,8 @@ _RECORD = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>\s*", re.S)
 
 
 def split(path: Path, out: Path, size: int) -> list[Path]:
-    """Partitions of ``size`` records, each a complete PubmedArticleSet, gzip like the raw landing."""
+    """Partitions of ``size`` records, each a complete PubmedArticleSet, landed as the raw landing's
+    files are (``out/partitions/batch-0001.xml.zst``, ...)."""
     data = path.read_bytes()
     head = data[:data.find(b"<PubmedArticleSet")] + b"<PubmedArticleSet>\n"
     out.mkdir(parents=True, exist_ok=True)
@@ -46,10 +46,8 @@ def split(path: Path, out: Path, size: int) -> list[Path]:
 
 
 def _write(out: Path, k: int, head: bytes, records: list[bytes]) -> Path:
-    p = out / f"batch-{k:04d}.xml.gz"
-    with gzip.open(p, "wb", compresslevel=5) as fh:
-        fh.write(head + b"".join(records) + b"</PubmedArticleSet>\n")
-    return p
+    from evidence import land
+    return land.land(out, "partitions", k + 1, head + b"".join(records) + b"</PubmedArticleSet>\n").path
 
 
 def process_partition(path: str) -> tuple[int, int]:
