@@ -48,7 +48,7 @@ def fetch_task(run: pipeline.Run, client: Any, result: Any) -> list[Path]:
 
 @task(name="parse-extract-load", cache_policy=NO_CACHE)
 def load_task(run: pipeline.Run, paths: list[Path]) -> pipeline.LoadCounts:
-    return pipeline.load_files(run, paths)
+    return pipeline.load_files(run, paths, expected=pipeline.landed_bodies(run))
 
 
 @task(name="briefs", cache_policy=NO_CACHE, retries=1)

@@ -198,3 +198,16 @@ def test_raw_files_lists_zstd_and_older_gzip_landings_by_run_then_batch(tmp_path
         f"{new}/batch-0001.xml.zst", f"{new}/batch-0002.xml.zst", f"{new}/batch-9999.xml.zst",
         f"{new}/batch-10000.xml.zst", f"{new}/refetch-0000.xml.zst"]
     assert [land.batch_number(p) for p in land.raw_files(tmp_path)] == [1, 2, 0, 1, 2, 9999, 10000, 0]
+
+
+def test_a_landing_is_read_back_to_the_size_and_hash_it_was_landed_with_and_journaled(tmp_path, small_blocks):
+    """What recovery checks a landed file by: its XML read back (``read_body``) against the size
+    and SHA-256 its run journaled when landing it (``journaled_bodies``; none before they were)."""
+    got = land.land(tmp_path, "run1", 1, SNAPSHOT.read_bytes())
+    back = land.read_body(got.path)
+    assert (back.size, back.sha256) == (got.bytes, got.sha256)
+    land.journal(tmp_path, "run0", "fetch", batch=1, records=26, file="run0/batch-0001.xml.gz")  # an older run
+    land.journal(tmp_path, "run1", "fetch", batch=1, records=26, file=got.relative, bytes=got.bytes, sha256=got.sha256)
+    land.journal(tmp_path, "run1", "load", files=1)
+    assert land.journaled_bodies(tmp_path) == {got.relative: land.Body(got.bytes, got.sha256)}
+    assert land.journaled_bodies(tmp_path, "run0") == {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 
 import duckdb
+import pyarrow
 
-from conftest import make_settings
-from evidence import pipeline
+from conftest import make_settings, q
+from evidence import land, pipeline
 
 
 def test_first_run_loads_the_snapshot_and_the_second_adds_nothing(tmp_path):
@@ -45,3 +47,18 @@ def test_since_sets_the_window(tmp_path):
     report = pipeline.nightly(s, since=dt.date(2025, 1, 1))
     assert report.window_start == dt.date(2025, 1, 1)
     assert 0 < report.searched < 26
+
+
+def test_each_fetched_batch_is_recorded_with_its_records_size_and_hash(tmp_path):
+    """raw_files holds, for every efetch body landed, the records in it and the size and SHA-256 of
+    its XML, which the run's journal recorded when it landed it."""
+    s = make_settings(tmp_path, batch_size=10)
+    report = pipeline.nightly(s)
+    files = land.raw_files(s.raw_dir)
+    xml = [pyarrow.input_stream(str(f), compression="zstd").read() for f in files]
+    expected = [(land.relative(s.raw_dir, f), n, len(x), hashlib.sha256(x).hexdigest(), report.run_id)
+                for f, n, x in zip(files, [10, 10, 6], xml)]
+    assert q(s.db, "SELECT path, records, bytes, sha256, loaded_run_id FROM raw_files ORDER BY path") == expected
+    journaled = [(e["file"], e["records"], e["bytes"], e["sha256"], report.run_id)
+                 for e in land.read_journal(s.raw_dir, report.run_id) if e["event"] == "fetch"]
+    assert journaled == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import io
 import re
 
@@ -15,7 +16,8 @@ from lxml import etree
 from conftest import DEV_XML, FIXTURES, SNAPSHOT
 from evidence.errors import BadInputError
 from evidence.normalise import frames
-from evidence.parse import Deletion, ParseStats, compression, iter_records, medline_date, open_xml, parse_all
+from evidence.parse import (Deletion, Digest, ParseStats, compression, iter_records, medline_date, open_xml,
+                            parse_all)
 
 PUBMED_FILES = sorted(FIXTURES.glob("pubmed*.xml")) + [SNAPSHOT, DEV_XML]
 
@@ -424,6 +426,53 @@ def test_stats_passed_in_keep_their_counts_when_reading_falls_back(tmp_path, sma
     assert stats == ParseStats(articles=10 + len(recs), deleted=1, other_skipped=2, deleted_pmids=["9"])
 
 
+def _same(data: bytes) -> bytes:
+    return data
+
+
+# how the XML is changed, how it is stored, and whether the piecewise reader gives it back to the streaming one
+DIGESTED = {
+    "plain, in pieces": (_same, _same, False),
+    "gzip, in pieces": (_same, FORMS["gzip"][0], False),
+    "zstd, in pieces": (_same, FORMS["zstd"][0], False),
+    "sent back to the streaming parser half-way": (lambda xml: xml.replace(
+        b"</PubmedArticle>", b"</PubmedArticle><!-- </PubmedArticle> -->", 3), _same, True),
+    "a head only the streaming parser reads": (lambda xml: xml.replace(
+        b"<PubmedArticleSet>", b"<PubmedArticleSet xmlns:mml='http://www.w3.org/1998/Math/MathML'>"), _same, True),
+}
+
+
+@pytest.mark.parametrize("name", DIGESTED)
+def test_the_digest_is_of_the_uncompressed_xml_however_it_was_read(name, tmp_path, small_pieces, streamed):
+    """The size and SHA-256 come from the bytes the parser read: those of the XML, not of the file,
+    and counted once even when the piecewise reader gave the input back and it was read again."""
+    edit, store, falls_back = DIGESTED[name]
+    head, recs = _records_xml()
+    xml = edit(head + b"".join(recs) + b"</PubmedArticleSet>\n")
+    path = tmp_path / "in.xml"
+    path.write_bytes(store(xml))
+    digest, stats = Digest(), ParseStats()
+    assert len(list(iter_records(path, stats, digest))) == len(recs)
+    assert (digest.size, digest.sha256) == (len(xml), hashlib.sha256(xml).hexdigest())
+    assert (streamed == [str(path)]) is falls_back
+
+
+def test_records_are_articles_books_and_deleted_pmids_skipped_or_not():
+    """``ParseStats.records`` (what raw_files.records holds): PubmedArticle and PubmedBookArticle
+    elements, an unreadable article too, and each PMID a DeleteCitation lists; not other elements."""
+    head, recs = _records_xml(3)
+    unreadable = recs[2].replace(b'<PMID Version="1">', b'<PMID Version="x">', 1)
+    body = (head + recs[0] + recs[1] + unreadable + b"<Other/>"
+            + b"<PubmedBookArticle><BookDocument><PMID>5</PMID></BookDocument></PubmedBookArticle>"
+            + b"<DeleteCitation><PMID>11</PMID><PMID>12</PMID><PMID>13</PMID></DeleteCitation></PubmedArticleSet>")
+    for source in (body, io.BytesIO(body)):  # read in pieces, and by the streaming parser
+        _, error, stats = _read(source)
+        assert error is None
+        assert stats == ParseStats(articles=2, deleted=3, books_skipped=1, other_skipped=2, articles_skipped=1,
+                                   deleted_pmids=["11", "12", "13"])
+        assert stats.records == 2 + 1 + 1 + 3
+
+
 # Numbers in a record that cannot be what they stand for (a Year of 11 digits, a Day of 0, a
 # Version of "x"), on a real record of the dev corpus, mutated. A date that cannot be a real date
 # is read as no date, as a Year that is not a number always was (numbers are ASCII digits: other
@@ -509,7 +558,7 @@ def test_a_day_that_cannot_be_a_day_is_left_out_of_the_date(where, day):
 def test_an_article_whose_version_is_not_one_is_skipped_and_counted(version):
     rec = _dev_article()
     rec.find(".//PMID").set("Version", version)
-    assert _parse_one(rec) == ([], ParseStats(other_skipped=1))
+    assert _parse_one(rec) == ([], ParseStats(other_skipped=1, articles_skipped=1))
 
 
 def test_the_version_of_an_article_is_read():

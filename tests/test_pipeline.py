@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import threading
 from pathlib import Path
 
@@ -37,6 +38,20 @@ def unzstd(path: Path) -> bytes:
     data = path.read_bytes()
     assert data[:4] == bytes.fromhex("28b52ffd")
     return pyarrow.input_stream(pyarrow.py_buffer(data), compression="zstd").read()
+
+
+def body_facts(xml: bytes) -> tuple[int, str]:
+    return len(xml), hashlib.sha256(xml).hexdigest()
+
+
+def edit_raw(path: Path, old: bytes, new: bytes) -> bytes:
+    """Rewrite a landed .xml.zst with ``old`` replaced once by ``new``, validly compressed (as an
+    edit, or damage zstd cannot see, would leave it); returns the original file's bytes."""
+    original = path.read_bytes()
+    xml = unzstd(path)
+    assert xml.count(old) >= 1
+    path.write_bytes(pyarrow.Codec("zstd", 3).compress(xml.replace(old, new, 1), asbytes=True))
+    return original
 
 
 def table_counts(db: Path) -> dict[str, int]:
@@ -115,8 +130,9 @@ def test_interrupted_run_is_recorded_and_its_landed_files_loaded(settings):
     """A run killed after landing (simulated: raw files and journal, no publish) is picked up next time."""
     dead = land.new_run_id()
     land.journal(settings.raw_dir, dead, "start", kind="run", mode="replay")
-    land.land(settings.raw_dir, dead, 1, SNAPSHOT.read_bytes())
-    land.journal(settings.raw_dir, dead, "fetch", batch=1)
+    landed = land.land(settings.raw_dir, dead, 1, SNAPSHOT.read_bytes())
+    land.journal(settings.raw_dir, dead, "fetch", batch=1, file=landed.relative, bytes=landed.bytes,
+                 sha256=landed.sha256)
     f = settings.db.parent / "one.xml"
     write_set(f, snapshot_records()[:1])
     report = pipeline.ingest(settings, [f])
@@ -124,6 +140,8 @@ def test_interrupted_run_is_recorded_and_its_landed_files_loaded(settings):
     assert report.new == 26
     (status, stage, message), = q(settings.db, "SELECT status, last_stage, message FROM runs WHERE run_id = ?", [dead])
     assert (status, stage) == ("interrupted", "fetch") and "loaded by run" in message
+    assert q(settings.db, "SELECT records, bytes, sha256, loaded_run_id FROM raw_files WHERE path = ?",
+             [landed.relative]) == [(26, *body_facts(SNAPSHOT.read_bytes()), report.run_id)]
     again = pipeline.ingest(settings, [f])
     assert again.recovered_runs == [] and again.new == 0
 
@@ -164,13 +182,80 @@ def test_gzip_landings_of_an_older_version_are_recovered_and_rebuilt_with_the_ne
         (f"{old}/batch-0001.xml.gz", 1), (f"{report.run_id}/ingest-0001.xml.zst", 1)]
     read: list[str] = []
     real = pipeline.iter_records
-    monkeypatch.setattr(pipeline, "iter_records", lambda path, stats: (read.append(path.name), real(path, stats))[1])
+    monkeypatch.setattr(pipeline, "iter_records",
+                        lambda path, stats, digest: (read.append(path.name), real(path, stats, digest))[1])
     rebuilt = pipeline.rebuild(settings)
     assert (rebuilt.status, rebuilt.fetched) == ("success", 26)
     assert read == ["batch-0001.xml.gz", "ingest-0001.xml.zst"]
+    assert q(settings.db, "SELECT path, records, bytes, sha256 FROM raw_files ORDER BY path") == [
+        (f"{old}/batch-0001.xml.gz", 26, *body_facts(SNAPSHOT.read_bytes())),
+        (f"{report.run_id}/ingest-0001.xml.zst", 1, *body_facts((tmp_path / "newer.xml").read_bytes()))]
     assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
     (abstract,), = q(settings.db, "SELECT abstract FROM articles WHERE pmid = ?", [pmid])
     assert abstract.startswith("Rewritten in the newer record. ")
+
+
+def test_rebuild_refuses_a_raw_file_changed_since_it_was_loaded_and_keeps_the_warehouse(settings, tmp_path):
+    """One PMID's title changed in a landed file, validly compressed (zstd frames carry no checksum):
+    the rebuild stops naming the file and what to do, and the published warehouse is as it was;
+    with the file restored (from a backup), the rebuild completes."""
+    pipeline.ingest(settings, [write_set(tmp_path / "one.xml", snapshot_records()[:3])])
+    pipeline.ingest(settings, [SNAPSHOT])
+    first, second = land.raw_files(settings.raw_dir)
+    title = snapshot_records()[1].findtext("MedlineCitation/Article/ArticleTitle").encode()
+    original = edit_raw(second, title, title.replace(b"e", b"a", 1))
+    before = sha(settings.db)
+    with pytest.raises(land.RawFileChanged) as caught:
+        pipeline.rebuild(settings)
+    message = str(caught.value)
+    assert message.startswith(f"{second}: the XML in this raw file is not the XML recorded for it")
+    size, digest = body_facts(SNAPSHOT.read_bytes())  # an edit of one letter: the size is the same
+    assert f"(now {size:,} bytes, SHA-256 " in message and f"; recorded {size:,} bytes, SHA-256 {digest[:16]}...)" in message
+    assert "Restore it from a backup of the raw folder and run `evidence rebuild`" in message
+    assert "then ingest the original file again" in message
+    assert message.endswith("Nothing was rebuilt: the published warehouse is as it was.")
+    assert sha(settings.db) == before
+    assert not list(settings.db.parent.glob(".*.staging*"))
+    second.write_bytes(original)
+    assert pipeline.rebuild(settings).status == "success"
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+
+
+def test_a_warehouse_from_before_the_hashes_rebuilds_and_gets_them(settings):
+    """raw_files rows written before evidence recorded the files' XML (NULL records, bytes and
+    sha256) are no reason to refuse a rebuild: it reads the files as before and fills them in."""
+    pipeline.ingest(settings, [SNAPSHOT])
+    filled = q(settings.db, "SELECT path, records, bytes, sha256 FROM raw_files")
+    assert filled == [(filled[0][0], 26, *body_facts(SNAPSHOT.read_bytes()))]
+    con = duckdb.connect(str(settings.db))
+    con.execute("UPDATE raw_files SET records = NULL, bytes = NULL, sha256 = NULL")
+    con.close()
+    report = pipeline.rebuild(settings)
+    assert (report.status, report.fetched) == ("success", 26)
+    assert q(settings.db, "SELECT path, records, bytes, sha256 FROM raw_files") == filled
+
+
+def test_a_landed_file_changed_before_recovery_is_not_loaded_and_a_rebuild_refuses_it(settings, tmp_path):
+    """A run died after landing a batch, which then changed: the next run checks it against the
+    size and SHA-256 the journal recorded at landing, loads nothing of it and says why; it stays in
+    the raw folder, and a rebuild refuses it in the same words."""
+    dead = land.new_run_id()
+    land.journal(settings.raw_dir, dead, "start", kind="run", mode="replay")
+    landed = land.land(settings.raw_dir, dead, 1, SNAPSHOT.read_bytes())
+    land.journal(settings.raw_dir, dead, "fetch", batch=1, file=landed.relative, bytes=landed.bytes,
+                 sha256=landed.sha256)
+    title = snapshot_records()[0].findtext("MedlineCitation/Article/ArticleTitle").encode()
+    edit_raw(landed.path, title, b"An edited title")
+    report = pipeline.ingest(settings, [write_set(tmp_path / "one.xml", snapshot_records()[5:6])])
+    assert report.recovered_runs == [] and report.new == 1
+    assert any(f"{landed.path}: the XML in this raw file is not the XML recorded" in p and
+               "then run `evidence run --full` to fetch its records from PubMed again" in p for p in report.problems)
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 1
+    assert q(settings.db, "SELECT count(*) FROM raw_files WHERE path = ?", [landed.relative]) == [(0,)]
+    before = sha(settings.db)
+    with pytest.raises(land.RawFileChanged, match=f"^{landed.path}: the XML in this raw file is not"):
+        pipeline.rebuild(settings)
+    assert sha(settings.db) == before
 
 
 def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp_path):
@@ -182,8 +267,9 @@ def test_ingest_keeps_a_raw_copy_of_each_file_and_records_the_copy(settings, tmp
     copies = land.raw_files(settings.raw_dir)
     assert [p.name for p in copies] == ["ingest-0001.xml.zst", "ingest-0002.xml.zst"]
     assert [unzstd(p) for p in copies] == [one.read_bytes(), two.read_bytes()]
-    assert q(settings.db, "SELECT path, run_id FROM raw_files ORDER BY path") == [
-        (land.relative(settings.raw_dir, p), report.run_id) for p in copies]
+    assert q(settings.db, "SELECT path, run_id, records, bytes, sha256 FROM raw_files ORDER BY path") == [
+        (land.relative(settings.raw_dir, p), report.run_id, n, *body_facts(f.read_bytes()))
+        for p, n, f in zip(copies, [3, 2], [one, two])]
     assert not list(settings.raw_dir.glob("*/.*.tmp"))
 
 

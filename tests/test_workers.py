@@ -4,18 +4,20 @@ a bad slice fails as cleanly as in process, and the fast full-text index scores 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import shutil
 import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow
 import pytest
 
 from conftest import SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline, workers
 from evidence.errors import BadInputError
-from evidence.parse import Deletion, compression, iter_records
+from evidence.parse import Deletion, Digest, compression, iter_records
 from evidence.warehouse.db import migrate, run_sql
 from evidence.warehouse.search import load_fts
 
@@ -31,7 +33,7 @@ TABLES = {
     "history_dates": "SELECT * FROM history_dates", "article_ids": "SELECT * FROM article_ids",
     "article_versions": "SELECT pmid, version, change, changed_parts, content_hash FROM article_versions",
     "study_versions": "SELECT pmid, extractor_version, facts, facts_hash FROM study_versions",
-    "raw_files": "SELECT regexp_replace(path, '^[^/]+/', '') FROM raw_files",
+    "raw_files": "SELECT regexp_replace(path, '^[^/]+/', ''), records, bytes, sha256 FROM raw_files",
 }
 
 
@@ -108,6 +110,23 @@ def test_split_file_cuts_a_compressed_file_as_the_plain_one(form, generated, tmp
         list(workers.split_file(cut, 50, block=4096))
 
 
+@pytest.mark.parametrize("form", ["plain", "gzip", "zstd", "not cut (a comment before the root)"])
+def test_split_file_gives_the_size_and_hash_of_the_xml_it_read(form, generated, tmp_path):
+    """What a pooled rebuild checks each raw file by: read as it is cut, or (a file left whole for a
+    worker) read to its end here."""
+    xml = generated.read_bytes()
+    if form.startswith("not cut"):
+        xml = xml.replace(b"<PubmedArticleSet>", b"<!-- a note --><PubmedArticleSet>", 1)
+    stored = {"gzip": gzip.compress, "zstd": lambda x: land.land(tmp_path, "run1", 1, x).path.read_bytes()}.get(
+        form, lambda x: x)(xml)
+    path = tmp_path / "raw.xml"
+    path.write_bytes(stored)
+    digest = Digest()
+    pieces = list(workers.split_file(path, 50, block=4096, digest=digest))
+    assert len(pieces) == (1 if form.startswith("not cut") else 6)
+    assert (digest.size, digest.sha256) == (len(xml), hashlib.sha256(xml).hexdigest())
+
+
 def test_the_pool_threshold_counts_a_zstd_file_three_times_its_size(tmp_path, monkeypatch):
     """POOL_MIN_BYTES was set for gzip level 1 raw files; zstd ones of as many records are ~3x smaller."""
     monkeypatch.setattr(pipeline, "POOL_MIN_CPUS", 2)
@@ -179,6 +198,29 @@ def test_a_bad_slice_fails_like_in_process_and_loads_nothing(generated, tmp_path
     line = text[:at].count("\n") + 1
     assert f"{broken}: not well-formed XML at line {line}" in str(caught.value)
     assert no_workers_left() and not land.raw_files(s.raw_dir)
+
+
+def test_a_pooled_rebuild_fills_and_checks_raw_files_like_one_in_process(generated, tmp_path, monkeypatch):
+    """With the workers, a rebuild records each file's records, size and hash as in process (here
+    into rows written before they were recorded), and refuses a file changed since, killing the
+    workers and leaving the warehouse as it was."""
+    s = make_settings(tmp_path)
+    pipeline.ingest(s, [generated, SNAPSHOT])
+    filled = contents(s.db)["raw_files"]
+    con = duckdb.connect(str(s.db))
+    con.execute("UPDATE raw_files SET records = NULL, bytes = NULL, sha256 = NULL")
+    con.close()
+    pooled(monkeypatch)
+    assert pipeline.rebuild(s).fetched == 326
+    assert contents(s.db)["raw_files"] == filled and filled[0][1:3] == (300, generated.stat().st_size)
+    raw = land.raw_files(s.raw_dir)[0]  # the generated file, cut into several tasks
+    xml = pyarrow.input_stream(str(raw), compression="zstd").read()
+    at = xml.index(b"<ArticleTitle>", len(xml) // 2) + len(b"<ArticleTitle>")
+    raw.write_bytes(pyarrow.Codec("zstd", 3).compress(xml[:at] + b"Changed: " + xml[at:], asbytes=True))
+    before = sha(s.db)
+    with pytest.raises(land.RawFileChanged, match=rf"^{raw}: the XML in this raw file is not .* Nothing was rebuilt"):
+        pipeline.rebuild(s)
+    assert sha(s.db) == before and no_workers_left()
 
 
 def test_fast_index_scores_like_the_extensions_own_build(snapshot_warehouse, tmp_path):

@@ -14,7 +14,10 @@ compressed by pyarrow's zstd codec, for a third of the CPU time and disk of the 
 before. Landings written before zstd are ``.xml.gz`` (gzip) and are read as they are: ``raw_files``
 lists both, and ``parse.open_xml`` tells them apart by their first bytes. Unlike gzip's CRC-32,
 the frames carry no checksum of their content (pyarrow writes none): damage that breaks the zstd
-structure or the XML is reported, a flipped bit inside a text may not be.
+structure or the XML is reported, a flipped bit inside a text may not be. So the size and SHA-256
+of each file's XML are kept instead (``Landed``; the journal's ``fetch`` events; the warehouse's
+``raw_files`` once loaded), and a rebuild or a recovery that reads a file whose XML no longer
+matches refuses it (``RawFileChanged``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from .errors import BadInputError
-from .parse import compression, open_xml
+from .parse import Digest, compression, open_xml
 
 SUFFIX = ".xml.zst"  # what land and land_file write
 RAW_SUFFIXES = (SUFFIX, ".xml.gz")  # what raw_files lists: .xml.gz was written before zstd
@@ -57,6 +60,35 @@ class Landed:
     batch: int
     bytes: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Body:
+    """The size and SHA-256 recorded for a raw file's XML (its uncompressed content)."""
+
+    bytes: int | None
+    sha256: str
+
+
+class RawFileChanged(BadInputError):
+    """A raw file's XML is not what was recorded when it was landed or loaded."""
+
+
+def check_body(path: Path, got: Digest, want: Body | None) -> None:
+    """Raise ``RawFileChanged`` if the XML read from ``path`` (``got``) is not the ``want`` recorded."""
+    if want is None or (got.sha256 == want.sha256 and want.bytes in (None, got.size)):
+        return
+    if path.name.startswith("ingest-"):
+        again = "ingest the original file again"
+    else:
+        again = "run `evidence run --full` to fetch its records from PubMed again"
+    recorded = "?" if want.bytes is None else f"{want.bytes:,}"
+    raise RawFileChanged(
+        f"{path}: the XML in this raw file is not the XML recorded for it when it was landed or loaded "
+        f"(now {got.size:,} bytes, SHA-256 {got.sha256[:16]}...; recorded {recorded} bytes, SHA-256 "
+        f"{want.sha256[:16]}...): the file was damaged (a disk or copy error) or edited since. Restore it "
+        "from a backup of the raw folder and run `evidence rebuild`; without a backup, move it out of the "
+        f"raw folder, run `evidence rebuild`, then {again}")
 
 
 def landed_path(raw_dir: Path, run_id: str, batch: int, kind: str = "batch") -> Path:
@@ -221,6 +253,26 @@ def read_journal(raw_dir: Path, run_id: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError:  # a line cut short by a kill
             continue
     return out
+
+
+def journaled_bodies(raw_dir: Path, run_id: str | None = None) -> dict[str, Body]:
+    """The size and SHA-256 of every file the journals of ``run_id`` (of every run if None) record
+    landing, by path relative to the raw folder (runs from before they were journaled: none)."""
+    out: dict[str, Body] = {}
+    for rid in [run_id] if run_id is not None else run_ids(raw_dir):
+        for event in read_journal(raw_dir, rid):
+            if event.get("event") == "fetch" and isinstance(event.get("sha256"), str) and event.get("file"):
+                out[event["file"]] = Body(event.get("bytes"), event["sha256"])
+    return out
+
+
+def read_body(path: Path) -> Digest:
+    """The size and SHA-256 of a raw file's XML, read on its own (without parsing it)."""
+    digest = Digest()
+    with open_xml(path) as xml:
+        while block := xml.read(BLOCK):
+            digest.update(block)
+    return digest
 
 
 def run_ids(raw_dir: Path) -> Iterator[str]:

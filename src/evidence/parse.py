@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import gzip
+import hashlib
 import io
 import itertools
 import logging
@@ -45,7 +46,14 @@ class ParseStats:
     deleted: int = 0
     books_skipped: int = 0
     other_skipped: int = 0
+    articles_skipped: int = 0  # of other_skipped, the PubmedArticle records that could not be read
     deleted_pmids: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """PubMed records met: PubmedArticle and PubmedBookArticle elements (skipped ones included)
+        and the PMIDs listed in DeleteCitation elements (``raw_files.records``)."""
+        return self.articles + self.articles_skipped + self.books_skipped + self.deleted
 
 
 @dataclass(frozen=True)
@@ -760,6 +768,56 @@ def open_xml(path: Path) -> IO[bytes]:
     return _Decompressed(stream, str(path), kind)  # type: ignore[return-value]
 
 
+class Digest:
+    """The size and SHA-256 of the bytes a reader returned: a file's uncompressed XML, once it was
+    read to its end. ``iter_records(path, stats, digest)`` fills one from the very bytes it parses,
+    so a raw file is checked without being decompressed a second time (hashing 606 MB costs ~0.34
+    CPU s; decompressing it again would cost more)."""
+
+    __slots__ = ("size", "_sha")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.size = 0
+        self._sha = hashlib.sha256()
+
+    def update(self, data: bytes) -> None:
+        self.size += len(data)
+        self._sha.update(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+
+class _Digesting:
+    """A reader that passes every byte it returns through a ``Digest``."""
+
+    def __init__(self, fh: IO[bytes], digest: Digest) -> None:
+        self._fh, self._digest = fh, digest
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        self._digest.update(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "_Digesting":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def digesting(fh: IO[bytes], digest: Digest | None) -> IO[bytes]:
+    """``fh``, its bytes passed through ``digest`` as they are read (``fh`` itself if None)."""
+    return fh if digest is None else _Digesting(fh, digest)  # type: ignore[return-value]
+
+
 def _open(source: str | Path | bytes | IO[bytes]) -> tuple[IO[bytes], str]:
     if isinstance(source, bytes):
         return io.BytesIO(source), "<bytes>"
@@ -799,6 +857,7 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
         rec = _article(el)
     except ValueError as exc:
         stats.other_skipped += 1
+        stats.articles_skipped += 1
         pmid = (el.findtext("MedlineCitation/PMID") or "").strip()
         log.warning("%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
                     name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
@@ -977,29 +1036,38 @@ def _streaming(fh: IO[bytes], stats: ParseStats, name: str) -> Iterator[dict[str
         _count_others(stats, root)
 
 
-def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | None = None
-                 ) -> Iterator[dict[str, Any] | Deletion]:
+def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | None = None,
+                 digest: Digest | None = None) -> Iterator[dict[str, Any] | Deletion]:
     """Yield article dicts and ``Deletion``s from PubMed XML, streaming.
 
     Book records are skipped and counted in ``stats``. A file that is not PubMed XML raises
-    BadInputError naming the file, the line and what was expected.
+    BadInputError naming the file, the line and what was expected. ``digest``, if given, holds
+    the size and SHA-256 of the (uncompressed) input once every record was read.
     """
     stats = stats if stats is not None else ParseStats()
     done = 0  # items yielded by the piecewise reader, before it gave the input back
     if isinstance(source, (str, Path, bytes)):  # inputs that can be read again from the start
-        counts = (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped, len(stats.deleted_pmids))
+        counts = (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped, stats.articles_skipped,
+                  len(stats.deleted_pmids))
         fh, name = _open(source)
+        if digest is not None:
+            digest.reset()
+        fh = digesting(fh, digest)
         try:
             for item in _pieces(fh, stats, name):
                 yield item
                 done += 1
             return
-        except _NotPlain:  # counted again from the start, as the items are read again
-            stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped = counts[:4]
-            del stats.deleted_pmids[counts[4]:]
+        except _NotPlain:  # counted (and digested) again from the start, as the items are read again
+            (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped,
+             stats.articles_skipped) = counts[:5]
+            del stats.deleted_pmids[counts[5]:]
         finally:
             fh.close()
     fh, name = _open(source)
+    if digest is not None:
+        digest.reset()
+    fh = digesting(fh, digest)
     try:
         yield from itertools.islice(_streaming(fh, stats, name), done, None)
     except etree.XMLSyntaxError as exc:

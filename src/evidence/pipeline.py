@@ -31,7 +31,7 @@ import duckdb
 from . import land as landing
 from .errors import BadInputError, EvidenceError, WarehouseError
 from .normalise import frames as make_frames
-from .parse import Deletion, ParseStats, compression, iter_records, paused_gc
+from .parse import Deletion, Digest, ParseStats, compression, iter_records, paused_gc
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
 from .warehouse.db import MEMORY_LIMIT, run_sql
@@ -266,9 +266,15 @@ def recover(run: Run) -> LoadCounts:
         if pending:
             run.progress(f"loading {len(pending)} raw file(s) landed by earlier run {rid}")
             try:
+                # files whose landing was journaled are checked before any of them is loaded: a
+                # changed one is found only at its end, when its first records would be loaded already
+                journaled = landing.journaled_bodies(run.raw_dir, rid)
+                for p in pending:
+                    if (want := journaled.get(landing.relative(run.raw_dir, p))) is not None:
+                        landing.check_body(p, landing.read_body(p), want)
                 counts.add(load_files(run, pending))
-            except BadInputError as exc:  # one unreadable file (a damaged .gz or .zst too) must not
-                # stop every later run
+            except BadInputError as exc:  # one unreadable or changed file (a damaged .gz or .zst too)
+                # must not stop every later run
                 log.warning("could not load what interrupted run %s landed (%s); its raw files stay "
                             "under %s for `evidence rebuild` after a fix", rid, exc, run.raw_dir / rid)
             else:
@@ -341,7 +347,8 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
         landed.append(item)
         pmids = {m.decode() for m in _PMID_IN_BODY.findall(batch.body)}
         got.update(pmids)
-        run.journal("fetch", batch=batch.index, records=len(pmids), file=item.relative)
+        run.journal("fetch", batch=batch.index, records=len(pmids), file=item.relative, bytes=item.bytes,
+                    sha256=item.sha256)
         return pmids
 
     for batch in iter_batches(client, result, run.settings.batch_size):
@@ -371,13 +378,39 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
 # ---------------------------------------------------------------- parse, extract, load
 
 
-def _chunks(paths: Iterable[Path], stats: ParseStats, size: int) -> Iterator[tuple[list[dict], list[Deletion], list[Path]]]:
+@dataclass(frozen=True)
+class _Read:
+    """A file a load has read to its end: the records in it and, if it was hashed, its XML's digest."""
+
+    path: Path
+    records: int
+    body: Digest | None
+
+
+class _Bodies:
+    """The XML of the raw files a load reads: hashed from the bytes the parser reads (``hashed``)
+    and checked against the size and SHA-256 recorded for them (``expected``, by relative path)."""
+
+    def __init__(self, raw_dir: Path, hashed: bool, expected: dict[str, landing.Body] | None) -> None:
+        self.raw_dir, self.hashed, self.expected = raw_dir, hashed, expected or {}
+
+    def digest(self) -> Digest | None:
+        return Digest() if self.hashed else None
+
+    def check(self, path: Path, digest: Digest | None) -> None:
+        if digest is not None and self.expected:
+            landing.check_body(path, digest, self.expected.get(landing.relative(self.raw_dir, path)))
+
+
+def _chunks(paths: Iterable[Path], stats: ParseStats, size: int, bodies: _Bodies
+            ) -> Iterator[tuple[list[dict], list[Deletion], list[_Read]]]:
     records: list[dict] = []
     deletions: list[Deletion] = []
-    done: list[Path] = []
+    done: list[_Read] = []
     with paused_gc():  # a growing chunk of parsed records holds no cycles; see parse.paused_gc
         for path in paths:
-            for rec in iter_records(path, stats):
+            before, digest = stats.records, bodies.digest()
+            for rec in iter_records(path, stats, digest):
                 if isinstance(rec, Deletion):
                     deletions.append(rec)
                 else:
@@ -385,7 +418,8 @@ def _chunks(paths: Iterable[Path], stats: ParseStats, size: int) -> Iterator[tup
                     if len(records) >= size:
                         yield records, deletions, []
                         records, deletions = [], []
-            done.append(path)
+            bodies.check(path, digest)
+            done.append(_Read(path, stats.records - before, digest))
     yield records, deletions, done
 
 
@@ -405,9 +439,15 @@ def _pool_size(paths: list[Path]) -> int:
 
 
 def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None,
-               raw_paths: dict[Path, Path] | None = None) -> LoadCounts:
+               raw_paths: dict[Path, Path] | None = None, expected: dict[str, landing.Body] | None = None
+               ) -> LoadCounts:
     """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``
     (as ``raw_paths`` names them, if given: the landed copies of files read from elsewhere).
+
+    Each file's row holds the records read from it and, when the raw files themselves are read
+    (no ``raw_paths``; ingest fills in its copies' own), the size and SHA-256 of its XML, hashed
+    from the bytes the parser reads. A file whose XML is not the one ``expected`` records for it
+    (by path relative to the raw folder) raises ``landing.RawFileChanged``, a BadInputError.
 
     Reading, extraction and loading overlap in threads of this process (``evidence.overlap``); on
     machines with ``POOL_MIN_CPUS`` cores or more, large loads (``POOL_MIN_BYTES`` of raw files or
@@ -417,11 +457,12 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
     total = LoadCounts(new_pmids=[])
     stats = ParseStats()
     progress = _Progress(run, total, history_run_id or run.run_id, raw_paths or {})
+    bodies = _Bodies(run.raw_dir, hashed=not raw_paths, expected=expected)
     workers = _pool_size(paths)
     if workers:
-        _load_pooled(run, paths, stats, progress, workers)
+        _load_pooled(run, paths, stats, progress, workers, bodies)
     else:
-        _load_overlapped(run, paths, stats, progress)
+        _load_overlapped(run, paths, stats, progress, bodies)
     run.report.skipped_books += stats.books_skipped
     run.report.skipped_other += stats.other_skipped
     return total
@@ -435,7 +476,7 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.seen = 0
 
-    def load(self, frames: dict | None, studies: Any, n: int, deletions: list[Deletion], done: list[Path]) -> None:
+    def load(self, frames: dict | None, studies: Any, n: int, deletions: list[Deletion], done: list[_Read]) -> None:
         run = self.run
         if frames is not None and n:
             self.total.add(load_frames(run.con, frames, studies, self.history_run_id))
@@ -445,11 +486,13 @@ class _Progress:
             run.journal("loaded-chunk", records=self.seen)
         if deletions:
             self.total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
-        for p in (self.raw_paths.get(p, p) for p in done):
-            rel = landing.relative(run.raw_dir, p)
-            run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, loaded_run_id, loaded_at) "
-                            "VALUES (?, ?, ?, ?, ?)",
-                            [rel, p.parent.name, landing.batch_number(p), run.run_id, _utcnow()])
+        for read in done:
+            p = self.raw_paths.get(read.path, read.path)
+            body = read.body
+            run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, records, bytes, sha256, "
+                            "loaded_run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [landing.relative(run.raw_dir, p), p.parent.name, landing.batch_number(p), read.records,
+                             body.size if body else None, body.sha256 if body else None, run.run_id, _utcnow()])
 
 
 @contextmanager
@@ -469,27 +512,29 @@ def _loading(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) ->
             pass
 
 
-def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "_Progress") -> None:
+def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "_Progress", bodies: _Bodies) -> None:
     """``load_files`` in this process: chunks are parsed, normalised and extracted in threads of
     their own while this thread loads the ones before (``evidence.overlap``)."""
     from .extract import extract_studies
     from .overlap import overlapped
 
-    def normalise(chunk: tuple[list[dict], list[Deletion], list[Path]]) -> tuple[Any, int, list[Deletion], list[Path]]:
+    def normalise(chunk: tuple[list[dict], list[Deletion], list[_Read]]) -> tuple[Any, int, list[Deletion], list[_Read]]:
         records, deletions, done = chunk
         return (make_frames(records) if records else None), len(records), deletions, done
 
-    def extract(item: tuple[Any, int, list[Deletion], list[Path]]) -> tuple[Any, Any, int, list[Deletion], list[Path]]:
+    def extract(item: tuple[Any, int, list[Deletion], list[_Read]]) -> tuple[Any, Any, int, list[Deletion], list[_Read]]:
         frames, n, deletions, done = item
         return frames, (extract_studies(frames["articles"]) if frames is not None else None), n, deletions, done
 
     with _loading(run.con):
-        for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK), normalise, extract):
+        for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK, bodies), normalise,
+                                                              extract):
             progress.load(frames, studies, n, deletions, done)
             del frames, studies
 
 
-def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Progress, workers: int) -> None:
+def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Progress, workers: int,
+                 bodies: _Bodies) -> None:
     """``load_files`` with parse/normalise/extract in worker processes, loads here, in order."""
     from . import workers as pool
 
@@ -501,20 +546,32 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
                 for _ in iter_records(Path(name)):
                     pass
 
+    def checked(tasks: Iterable[pool.Task]) -> Iterator[pool.Task]:
+        # each file is checked once this process has read it to its end (cutting it into pieces),
+        # before the task that completes it is handed to a worker
+        for task in tasks:
+            for path, digest in task.digests.items():
+                bodies.check(path, digest)
+            yield task
+
+    records: dict[str, int] = {}  # records read so far from each file, by name (a piece's name)
     # while the workers hold ~200 MB each, DuckDB here is kept smaller than the connection's own limit
     # (it spills to the staging copy's .tmp beyond it)
     with _loading(run.con, memory_limit=POOL_DUCKDB_MEMORY):
-        tasks = pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK))
+        tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK), digest=bodies.hashed))
         for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
                                                              on_error=canonical_error), 1):
-            while results:  # piece by piece, each dropped once loaded
-                result = results.pop(0)
-                for name in ("articles", "deleted", "books_skipped", "other_skipped"):
+            for piece in task.pieces:  # one result per piece, in order
+                result = results.pop(0)  # each dropped once loaded
+                for name in ("articles", "deleted", "books_skipped", "other_skipped", "articles_skipped"):
                     setattr(stats, name, getattr(stats, name) + getattr(result.stats, name))
                 stats.deleted_pmids += result.stats.deleted_pmids
+                records[piece.name] = records.get(piece.name, 0) + result.stats.records
                 progress.load(result.frames, result.studies, result.records, result.deletions, [])
                 del result
-            progress.load(None, None, 0, [], task.done)  # the files whose last piece this was
+            # the files whose last piece this was
+            progress.load(None, None, 0, [], [_Read(p, records.pop(str(p), 0), task.digests.get(p))
+                                              for p in task.done])
             if i % 3 == 0:  # give freed result frames' pages back to the system
                 pool.trim_heap()
 
@@ -552,7 +609,7 @@ def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = N
             result = search(run, client, full=full, since=since)
             landed = fetch(run, client, result) if result.count else []
         run.journal("load", files=len(landed))
-        apply_counts(run.report, load_files(run, [x.path for x in landed]))
+        apply_counts(run.report, load_files(run, [x.path for x in landed], expected=landed_bodies(run)))
         run.journal("publish")
     return run.report
 
@@ -587,11 +644,16 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
                 except BaseException:
                     cancel.set()  # stop copying (leaving the pool waits until it has)
                     raise
-                copying.result()
+                copies = copying.result()
             for f, state in zip(files, before):
                 if _file_state(f) != state:
                     raise BadInputError(f"{f}: the file changed while it was being ingested (is it still being "
                                         "written?); ingest it again once it is complete")
+            # the copies' rows (written by the load, which reads the user's files and hashes nothing)
+            # get the size and SHA-256 of the XML the copying read and hashed
+            for c in copies:
+                run.con.execute("UPDATE raw_files SET bytes = ?, sha256 = ? WHERE path = ?",
+                                [c.bytes, c.sha256, c.relative])
         except BaseException:
             for p in raw.values():  # no later run must pick up the copies of a refused ingest
                 p.unlink(missing_ok=True)
@@ -603,12 +665,14 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
     return run.report
 
 
-def _land_files(run: Run, files: list[Path], cancel: threading.Event) -> None:
+def _land_files(run: Run, files: list[Path], cancel: threading.Event) -> list[landing.Landed]:
     """Land each of the user's files as ``ingest-<n>.xml.zst`` (``ingest``'s copying thread); an
     empty or damaged file raises ``landing.UnreadableInput``, a BadInputError naming it."""
+    copies = []
     for i, f in enumerate(files, 1):
         with _raw_io(run.raw_dir):  # streamed: a 600 MB file is never held in memory
-            landing.land_file(run.raw_dir, run.run_id, i, f, kind="ingest", cancel=cancel)
+            copies.append(landing.land_file(run.raw_dir, run.run_id, i, f, kind="ingest", cancel=cancel))
+    return copies
 
 
 def _file_state(path: Path) -> tuple[int, int]:
@@ -616,19 +680,43 @@ def _file_state(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+def landed_bodies(run: Run) -> dict[str, landing.Body]:
+    """The size and SHA-256 of the XML of each file this run landed, as its journal recorded them."""
+    return landing.journaled_bodies(run.raw_dir, run.run_id)
+
+
+def recorded_bodies(run: Run) -> dict[str, landing.Body]:
+    """The size and SHA-256 recorded for each raw file's XML: in ``raw_files`` when it was loaded,
+    else in the journal of the run that landed it (a file an interrupted run landed)."""
+    bodies = landing.journaled_bodies(run.raw_dir)
+    for path, size, sha256 in run.con.execute(
+            "SELECT path, bytes, sha256 FROM raw_files WHERE sha256 IS NOT NULL").fetchall():
+        bodies[path] = landing.Body(size, sha256)
+    return bodies
+
+
 def rebuild(settings: Settings, *, progress: Progress | None = None) -> RunReport:
-    """Re-parse, re-extract and re-load everything from the raw landing; no network."""
+    """Re-parse, re-extract and re-load everything from the raw landing; no network.
+
+    Each raw file's XML is checked against the size and SHA-256 recorded for it (``recorded_bodies``):
+    one that changed stops the rebuild (``landing.RawFileChanged``) and the warehouse stays as it was.
+    Files with nothing recorded (loaded before evidence recorded it) are loaded and recorded now.
+    """
     with Run(settings, "rebuild", progress=progress) as run:
         files = landing.raw_files(run.raw_dir)
         if not files:
             raise EvidenceError(f"no raw files under {str(run.raw_dir)!r}; nothing to rebuild from "
                                 "(run `evidence run` first, or set EVIDENCE_RAW)")
+        expected = recorded_bodies(run)
         run_sql(run.con, "load/clear_current.sql")
         # written out now: the deleted rows would otherwise stay in memory (and the WAL) through the
         # whole reload (~150 MB at 100,000 records)
         run.con.execute("CHECKPOINT")
         run.progress(f"rebuilding from {len(files)} raw file(s)")
-        counts = load_files(run, files)
+        try:
+            counts = load_files(run, files, expected=expected)
+        except landing.RawFileChanged as exc:
+            raise landing.RawFileChanged(f"{exc}. Nothing was rebuilt: the published warehouse is as it was.") from None
         run.con.execute("DELETE FROM article_versions WHERE run_id = ?", [run.run_id])
         run.report.fetched = counts.new + counts.updated + counts.unchanged
         run.report.new = run.report.updated = 0

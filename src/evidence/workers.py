@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from .parse import Deletion, ParseStats, iter_records, open_xml, paused_gc
+from .parse import Deletion, Digest, ParseStats, digesting, iter_records, open_xml, paused_gc
 
 BLOCK = 8 << 20             # bytes read from a raw file at a time
 HEADER_SEARCH = 1 << 20     # the root start tag must be within this many bytes of the start
@@ -69,12 +69,16 @@ class Task:
     pieces: list[Piece] = field(default_factory=list)
     done: list[Path] = field(default_factory=list)  # files whose last piece is in this task
     records: int = 0
+    digests: dict[Path, Digest] = field(default_factory=dict)  # of the files done (plan(digest=True))
 
 
-def split_file(path: Path, size: int, block: int = BLOCK) -> Iterator[Piece]:
-    """Cut one raw file into pieces of about ``size`` records (see the module's docstring)."""
+def split_file(path: Path, size: int, block: int = BLOCK, digest: Digest | None = None) -> Iterator[Piece]:
+    """Cut one raw file into pieces of about ``size`` records (see the module's docstring).
+    ``digest``, if given, holds the size and SHA-256 of the file's XML once every piece was yielded."""
     name = str(path)
-    with open_xml(path) as fh:
+    if digest is not None:
+        digest.reset()
+    with digesting(open_xml(path), digest) as fh:
         data = fh.read(block)
         eof = len(data) < block
         while not eof and len(data) < HEADER_SEARCH:
@@ -85,6 +89,8 @@ def split_file(path: Path, size: int, block: int = BLOCK) -> Iterator[Piece]:
         prolog = data[:m.start()] if m else b""
         if m is None or m.group().endswith(b"/>") or b"<!--" in prolog or b"<![CDATA[" in prolog:
             yield Piece(name, path=str(path))  # not cut: the worker reads the file as it is
+            while not eof and digest is not None:  # (rare) the digest reads the rest here
+                eof = not fh.read(block)
             return
         header = data[:m.end()]
         first, plain = True, True
@@ -122,18 +128,22 @@ def split_file(path: Path, size: int, block: int = BLOCK) -> Iterator[Piece]:
             pos = keep if plain else pos
 
 
-def plan(paths: Iterable[Path], size: int, piece: int | None = None) -> Iterator[Task]:
+def plan(paths: Iterable[Path], size: int, piece: int | None = None, digest: bool = False) -> Iterator[Task]:
     """Tasks of about ``size`` records, in input order: big files cut into pieces of about ``piece``
-    records (``size`` if not given), small files grouped."""
+    records (``size`` if not given), small files grouped. With ``digest``, each task gives the
+    size and SHA-256 of the XML of the files it completes (``Task.digests``), read as they were cut."""
     task = Task()
     for path in paths:
-        for p in split_file(Path(path), piece or size):
+        d = Digest() if digest else None
+        for p in split_file(Path(path), piece or size, digest=d):
             task.pieces.append(p)
             task.records += p.records
             if task.records >= size:
                 yield task
                 task = Task()
         task.done.append(Path(path))
+        if d is not None:
+            task.digests[Path(path)] = d
         if task.records >= size:
             yield task
             task = Task()

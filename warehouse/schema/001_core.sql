@@ -226,8 +226,8 @@ COMMENT ON TABLE raw_files IS 'Raw landing: every efetch body or ingested file k
 COMMENT ON COLUMN raw_files.path IS 'Path of the .xml.zst file (.xml.gz if landed before zstd), relative to the raw folder';
 COMMENT ON COLUMN raw_files.run_id IS 'Run that landed it';
 COMMENT ON COLUMN raw_files.batch IS 'Batch number within the run';
-COMMENT ON COLUMN raw_files.records IS 'Records in the file';
-COMMENT ON COLUMN raw_files.bytes IS 'Uncompressed size';
-COMMENT ON COLUMN raw_files.sha256 IS 'SHA-256 of the uncompressed body';
+COMMENT ON COLUMN raw_files.records IS 'PubMed records in the file: its PubmedArticle and PubmedBookArticle elements (any the load skipped included) and the PMIDs its DeleteCitation elements list; NULL for a file loaded by a version of evidence that did not count them, until the next rebuild';
+COMMENT ON COLUMN raw_files.bytes IS 'Size of its XML (uncompressed) in bytes; NULL for a file loaded by a version of evidence that did not record it, until the next rebuild';
+COMMENT ON COLUMN raw_files.sha256 IS 'SHA-256 (hex) of its XML (uncompressed), as landed; evidence rebuild refuses the file if it no longer matches. NULL for a file loaded by a version of evidence that did not record it, until the next rebuild records it';
 COMMENT ON COLUMN raw_files.loaded_run_id IS 'Run that loaded it into the warehouse';
 COMMENT ON COLUMN raw_files.loaded_at IS 'When it was loaded (UTC)';
