@@ -160,7 +160,7 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
         copy = compression(source) == "zstd"
         xml = open_xml(source)
     codec = None if copy else _codec()
-    digest, size, content = hashlib.sha256(), 0, False
+    digest, content = Digest(), False
 
     def check() -> None:
         if cancel is not None and cancel.is_set():
@@ -170,7 +170,6 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
         check()
         for block in _blocks(xml, source):
             digest.update(block)
-            size += len(block)
             content = content or bool(block.strip())
             if codec is not None:
                 fh.write(codec.compress(block))
@@ -184,7 +183,7 @@ def land_file(raw_dir: Path, run_id: str, batch: int, source: Path, kind: str = 
                 for block in _blocks(src, source):
                     check()
                     fh.write(block)
-    return Landed(final, f"{run_id}/{final.name}", run_id, batch, size, digest.hexdigest())
+    return Landed(final, f"{run_id}/{final.name}", run_id, batch, digest.size, digest.sha256)
 
 
 @contextmanager
