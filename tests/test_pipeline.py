@@ -212,13 +212,41 @@ def test_rebuild_refuses_a_raw_file_changed_since_it_was_loaded_and_keeps_the_wa
     size, digest = body_facts(SNAPSHOT.read_bytes())  # an edit of one letter: the size is the same
     assert f"(now {size:,} bytes, SHA-256 " in message and f"; recorded {size:,} bytes, SHA-256 {digest[:16]}...)" in message
     assert "Restore it from a backup of the raw folder and run `evidence rebuild`" in message
-    assert "then ingest the original file again" in message
+    assert "move it out of the raw folder, run `evidence rebuild --forget-missing`, then ingest the original file again" in message
     assert message.endswith("Nothing was rebuilt: the published warehouse is as it was.")
     assert sha(settings.db) == before
     assert not list(settings.db.parent.glob(".*.staging*"))
     second.write_bytes(original)
     assert pipeline.rebuild(settings).status == "success"
     assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+
+
+def test_rebuild_refuses_when_a_raw_file_it_was_loaded_from_is_gone_unless_told_to_forget_it(settings, tmp_path):
+    """A raw file deleted from the raw folder: the records only it held would silently leave the
+    warehouse, so the rebuild stops, naming it and what to do, with the warehouse as it was. Told
+    to forget it, the rebuild goes on without it and names it in the run's problems."""
+    pipeline.ingest(settings, [write_set(tmp_path / "three.xml", snapshot_records()[:3])])
+    pipeline.ingest(settings, [write_set(tmp_path / "rest.xml", snapshot_records()[3:])])
+    first, second = land.raw_files(settings.raw_dir)
+    gone = land.relative(settings.raw_dir, first)
+    first.unlink()
+    before = sha(settings.db)
+    with pytest.raises(land.RawFilesMissing) as caught:
+        pipeline.rebuild(settings)
+    message = str(caught.value)
+    assert f"1 raw file(s) the warehouse was loaded from are missing from {str(settings.raw_dir)!r}: {gone}." in message
+    assert "`evidence rebuild --forget-missing` rebuilds without them" in message
+    assert message.endswith("Nothing was rebuilt: the published warehouse is as it was.")
+    assert sha(settings.db) == before
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+
+    report = pipeline.rebuild(settings, forget_missing=True)
+    assert (report.status, report.fetched) == ("success", 23)
+    assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 23
+    assert q(settings.db, "SELECT path FROM raw_files") == [(land.relative(settings.raw_dir, second),)]
+    (message,), = q(settings.db, "SELECT message FROM runs WHERE run_id = ?", [report.run_id])
+    assert f"rebuilding without 1 raw file(s) missing from {settings.raw_dir} (--forget-missing): {gone}" in message
+    assert pipeline.rebuild(settings).status == "success"  # the warehouse no longer names it
 
 
 def test_a_warehouse_from_before_the_hashes_rebuilds_and_gets_them(settings):

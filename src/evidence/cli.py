@@ -69,7 +69,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from .pipeline import rebuild
-    report = rebuild(_settings(args), progress=_progress(args.quiet))
+    report = rebuild(_settings(args), progress=_progress(args.quiet), forget_missing=args.forget_missing)
     print(report.summary())
     return 0
 
@@ -187,7 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ingest", cmd_ingest, "load local PubMed XML files (e.g. a PubMed export) through the same parse/extract/load path")
     sp.add_argument("files", nargs="+", metavar="FILE", help="PubMed XML file(s): plain, gzip or zstd")
 
-    add("rebuild", cmd_rebuild, "re-parse, re-extract and re-load everything from the raw landing (no network)")
+    sp = add("rebuild", cmd_rebuild, "re-parse, re-extract and re-load everything from the raw landing (no network)")
+    sp.add_argument("--forget-missing", action="store_true",
+                    help="rebuild even if raw files the warehouse was loaded from are gone from the raw folder "
+                         "(the records only they held leave the warehouse); without it such a rebuild stops")
 
     sp = add("status", cmd_status, "show the warehouse path, counts and the last runs")
     sp.add_argument("--runs", type=int, default=10, metavar="N", help="how many runs to list (default 10)")

@@ -74,6 +74,10 @@ class RawFileChanged(BadInputError):
     """A raw file's XML is not what was recorded when it was landed or loaded."""
 
 
+class RawFilesMissing(BadInputError):
+    """Raw files the warehouse was loaded from are no longer in the raw folder."""
+
+
 def check_body(path: Path, got: Digest, want: Body | None) -> None:
     """Raise ``RawFileChanged`` if the XML read from ``path`` (``got``) is not the ``want`` recorded."""
     if want is None or (got.sha256 == want.sha256 and want.bytes in (None, got.size)):
@@ -88,7 +92,7 @@ def check_body(path: Path, got: Digest, want: Body | None) -> None:
         f"(now {got.size:,} bytes, SHA-256 {got.sha256[:16]}...; recorded {recorded} bytes, SHA-256 "
         f"{want.sha256[:16]}...): the file was damaged (a disk or copy error) or edited since. Restore it "
         "from a backup of the raw folder and run `evidence rebuild`; without a backup, move it out of the "
-        f"raw folder, run `evidence rebuild`, then {again}")
+        f"raw folder, run `evidence rebuild --forget-missing`, then {again}")
 
 
 def landed_path(raw_dir: Path, run_id: str, batch: int, kind: str = "batch") -> Path:

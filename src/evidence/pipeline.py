@@ -695,15 +695,37 @@ def recorded_bodies(run: Run) -> dict[str, landing.Body]:
     return bodies
 
 
-def rebuild(settings: Settings, *, progress: Progress | None = None) -> RunReport:
+def missing_raw_files(run: Run) -> list[str]:
+    """The raw files ``raw_files`` says the warehouse was loaded from that are not in the raw folder
+    (paths relative to it)."""
+    paths = [p for (p,) in run.con.execute("SELECT path FROM raw_files ORDER BY path").fetchall()]
+    return [p for p in paths if not (run.raw_dir / p).is_file()]
+
+
+def rebuild(settings: Settings, *, progress: Progress | None = None, forget_missing: bool = False) -> RunReport:
     """Re-parse, re-extract and re-load everything from the raw landing; no network.
 
     Each raw file's XML is checked against the size and SHA-256 recorded for it (``recorded_bodies``):
     one that changed stops the rebuild (``landing.RawFileChanged``) and the warehouse stays as it was.
     Files with nothing recorded (loaded before evidence recorded it) are loaded and recorded now.
+    A raw file the warehouse was loaded from that is gone from the raw folder stops it too
+    (``landing.RawFilesMissing``): the records only it held would silently leave the warehouse.
+    With ``forget_missing`` the rebuild goes on without such files, and names them in its problems.
     """
     with Run(settings, "rebuild", progress=progress) as run:
         files = landing.raw_files(run.raw_dir)
+        missing = missing_raw_files(run)
+        if missing and not forget_missing:
+            named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            raise landing.RawFilesMissing(
+                f"{len(missing)} raw file(s) the warehouse was loaded from are missing from {str(run.raw_dir)!r}: "
+                f"{named}. Restore them from a backup of the raw folder (or set EVIDENCE_RAW to the folder that "
+                "holds them) and run `evidence rebuild` again; if they are lost, `evidence rebuild "
+                "--forget-missing` rebuilds without them, and the records only they held leave the warehouse. "
+                "Nothing was rebuilt: the published warehouse is as it was.")
+        if missing:
+            log.warning("rebuilding without %d raw file(s) missing from %s (--forget-missing): %s; the records "
+                        "only they held left the warehouse", len(missing), run.raw_dir, ", ".join(missing))
         if not files:
             raise EvidenceError(f"no raw files under {str(run.raw_dir)!r}; nothing to rebuild from "
                                 "(run `evidence run` first, or set EVIDENCE_RAW)")
