@@ -26,6 +26,7 @@ from prefect.cache_policies import NO_CACHE
 
 from evidence import pipeline
 from evidence.fetch import open_client
+from evidence.land import Landed
 from evidence.settings import SETTINGS, Settings, load_settings, local_timezone
 
 DEPLOYMENT = "nightly"
@@ -42,13 +43,13 @@ def search_task(run: pipeline.Run, client: Any, full: bool, since: dt.date | Non
 
 
 @task(name="fetch-and-land", cache_policy=NO_CACHE)
-def fetch_task(run: pipeline.Run, client: Any, result: Any) -> list[Path]:
-    return [x.path for x in pipeline.fetch(run, client, result)]
+def fetch_task(run: pipeline.Run, client: Any, result: Any) -> list[Landed]:
+    return pipeline.fetch(run, client, result)
 
 
 @task(name="parse-extract-load", cache_policy=NO_CACHE)
-def load_task(run: pipeline.Run, paths: list[Path]) -> pipeline.LoadCounts:
-    return pipeline.load_files(run, paths, expected=pipeline.landed_bodies(run))
+def load_task(run: pipeline.Run, landed: list[Landed]) -> pipeline.LoadCounts:
+    return pipeline.load_landed(run, landed)
 
 
 @task(name="briefs", cache_policy=NO_CACHE, retries=1)
@@ -117,8 +118,8 @@ def nightly(full: bool = False, since: str | None = None) -> dict[str, Any]:
                 pipeline.apply_counts(run.report, recover_task(run))
                 with open_client(settings) as client:
                     result = search_task(run, client, full, since_date)
-                    paths = fetch_task(run, client, result) if result.count else []
-                pipeline.apply_counts(run.report, load_task(run, paths))
+                    landed = fetch_task(run, client, result) if result.count else []
+                pipeline.apply_counts(run.report, load_task(run, landed))
                 run.journal("publish")
         except Exception as exc:
             report = run.report

@@ -100,6 +100,11 @@ def _number(text: str | None) -> int | None:
     return None
 
 
+def _is_pmid(text: str) -> bool:
+    """A PubMed id: ASCII digits only (``str.isdigit`` alone takes other scripts' digits too)."""
+    return text.isascii() and text.isdigit()
+
+
 def _month(value: str | None) -> int | None:
     if not value:
         return None
@@ -814,8 +819,12 @@ class _Digesting:
 
 
 def digesting(fh: IO[bytes], digest: Digest | None) -> IO[bytes]:
-    """``fh``, its bytes passed through ``digest`` as they are read (``fh`` itself if None)."""
-    return fh if digest is None else _Digesting(fh, digest)  # type: ignore[return-value]
+    """``fh``, its bytes passed through ``digest`` (reset first: it covers this reading from the
+    start) as they are read; ``fh`` itself if None."""
+    if digest is None:
+        return fh
+    digest.reset()
+    return _Digesting(fh, digest)  # type: ignore[return-value]
 
 
 def _open(source: str | Path | bytes | IO[bytes]) -> tuple[IO[bytes], str]:
@@ -862,7 +871,7 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
         log.warning("%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
                     name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
         return None
-    if not (rec["pmid"].isascii() and rec["pmid"].isdigit()):
+    if not _is_pmid(rec["pmid"]):
         raise BadInputError(
             f"{name}: record {stats.articles + 1} has PMID {rec['pmid'][:40]!r}, which is not a "
             "PubMed id (digits only); fix or remove that record and ingest the file again")
@@ -877,7 +886,7 @@ def _deletions(el: etree._Element, stats: ParseStats, name: str) -> Iterator[Del
     for p in el:
         if p.tag == "PMID" and p.text and p.text.strip():
             pmid = p.text.strip()
-            if not (pmid.isascii() and pmid.isdigit()):
+            if not _is_pmid(pmid):
                 stats.other_skipped += 1
                 log.warning("%s: a deletion (PMID %r) was skipped: it is not a PubMed id (digits only)",
                             name, pmid[:40])
@@ -1050,8 +1059,6 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
         counts = (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped, stats.articles_skipped,
                   len(stats.deleted_pmids))
         fh, name = _open(source)
-        if digest is not None:
-            digest.reset()
         fh = digesting(fh, digest)
         try:
             for item in _pieces(fh, stats, name):
@@ -1065,8 +1072,6 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
         finally:
             fh.close()
     fh, name = _open(source)
-    if digest is not None:
-        digest.reset()
     fh = digesting(fh, digest)
     try:
         yield from itertools.islice(_streaming(fh, stats, name), done, None)

@@ -609,7 +609,7 @@ def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = N
             result = search(run, client, full=full, since=since)
             landed = fetch(run, client, result) if result.count else []
         run.journal("load", files=len(landed))
-        apply_counts(run.report, load_files(run, [x.path for x in landed], expected=landed_bodies(run)))
+        apply_counts(run.report, load_landed(run, landed))
         run.journal("publish")
     return run.report
 
@@ -680,9 +680,11 @@ def _file_state(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def landed_bodies(run: Run) -> dict[str, landing.Body]:
-    """The size and SHA-256 of the XML of each file this run landed, as its journal recorded them."""
-    return landing.journaled_bodies(run.raw_dir, run.run_id)
+def load_landed(run: Run, landed: list[landing.Landed]) -> LoadCounts:
+    """``load_files`` of what this run fetched and landed, each file checked against the size and
+    SHA-256 of the XML it was landed with."""
+    return load_files(run, [x.path for x in landed],
+                      expected={x.relative: landing.Body(x.bytes, x.sha256) for x in landed})
 
 
 def recorded_bodies(run: Run) -> dict[str, landing.Body]:

@@ -76,8 +76,6 @@ def split_file(path: Path, size: int, block: int = BLOCK, digest: Digest | None 
     """Cut one raw file into pieces of about ``size`` records (see the module's docstring).
     ``digest``, if given, holds the size and SHA-256 of the file's XML once every piece was yielded."""
     name = str(path)
-    if digest is not None:
-        digest.reset()
     with digesting(open_xml(path), digest) as fh:
         data = fh.read(block)
         eof = len(data) < block
