@@ -317,6 +317,39 @@ def test_a_file_that_changes_during_ingest_is_refused(settings, tmp_path):
     assert len(land.raw_files(settings.raw_dir)) == 1  # the first ingest's copy only
 
 
+def test_a_file_rewritten_in_place_during_ingest_is_refused_though_size_and_time_stay(settings, tmp_path,
+                                                                                    monkeypatch):
+    """The copy and the load read the file apart: if they read different XML of the same size (the
+    file rewritten in place between them, its time kept), the copy is not what was loaded: refused."""
+    pipeline.ingest(settings, [SNAPSHOT])
+    before = sha(settings.db)
+    f = write_set(tmp_path / "rewritten.xml", snapshot_records()[:3])
+    xml = f.read_bytes()
+    i = xml.index(b"<ArticleTitle>") + len(b"<ArticleTitle>")
+    other = xml[:i] + (b"Z" if xml[i:i + 1] == b"Y" else b"Y") + xml[i + 1:]  # one letter of a title
+    assert len(other) == len(xml) and other != xml
+
+    class Rewritten:  # what the copy reads: the other XML
+        def __init__(self, path):
+            import io
+            self.fh = io.BytesIO(other)
+
+        def read(self, n):
+            return self.fh.read(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+    monkeypatch.setattr(land, "open_xml", Rewritten)  # the copy's reads only: the load reads through parse
+    with pytest.raises(BadInputError, match="rewritten.xml: the file changed while it was being ingested"):
+        pipeline.ingest(settings, [f])
+    assert sha(settings.db) == before
+    assert len(land.raw_files(settings.raw_dir)) == 1  # the first ingest's copy only
+
+
 def test_a_read_error_while_the_copy_is_written_is_about_the_users_file(settings, tmp_path, monkeypatch):
     """The copy thread reads the user's file too: its read error names that file (a BadInputError),
     not the raw landing; nothing is published or landed."""

@@ -380,25 +380,22 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
 
 @dataclass(frozen=True)
 class _Read:
-    """A file a load has read to its end: the records in it and, if it was hashed, its XML's digest."""
+    """A file a load has read to its end: the records in it and its XML's size and SHA-256."""
 
     path: Path
     records: int
-    body: Digest | None
+    body: Digest
 
 
 class _Bodies:
-    """The XML of the raw files a load reads: hashed from the bytes the parser reads (``hashed``)
-    and checked against the size and SHA-256 recorded for them (``expected``, by relative path)."""
+    """The XML of the files a load reads, hashed from the bytes the parser reads and checked against
+    the size and SHA-256 recorded for them (``expected``, by path relative to the raw folder)."""
 
-    def __init__(self, raw_dir: Path, hashed: bool, expected: dict[str, landing.Body] | None) -> None:
-        self.raw_dir, self.hashed, self.expected = raw_dir, hashed, expected or {}
+    def __init__(self, raw_dir: Path, expected: dict[str, landing.Body] | None) -> None:
+        self.raw_dir, self.expected = raw_dir, expected or {}
 
-    def digest(self) -> Digest | None:
-        return Digest() if self.hashed else None
-
-    def check(self, path: Path, digest: Digest | None) -> None:
-        if digest is not None and self.expected:
+    def check(self, path: Path, digest: Digest) -> None:
+        if self.expected:
             landing.check_body(path, digest, self.expected.get(landing.relative(self.raw_dir, path)))
 
 
@@ -409,7 +406,7 @@ def _chunks(paths: Iterable[Path], stats: ParseStats, size: int, bodies: _Bodies
     done: list[_Read] = []
     with paused_gc():  # a growing chunk of parsed records holds no cycles; see parse.paused_gc
         for path in paths:
-            before, digest = stats.records, bodies.digest()
+            before, digest = stats.records, Digest()
             for rec in iter_records(path, stats, digest):
                 if isinstance(rec, Deletion):
                     deletions.append(rec)
@@ -444,9 +441,9 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
     """Parse, extract and load raw files in order, in chunks; record them in ``raw_files``
     (as ``raw_paths`` names them, if given: the landed copies of files read from elsewhere).
 
-    Each file's row holds the records read from it and, when the raw files themselves are read
-    (no ``raw_paths``; ingest fills in its copies' own), the size and SHA-256 of its XML, hashed
-    from the bytes the parser reads. A file whose XML is not the one ``expected`` records for it
+    Each file's row holds the records read from it and the size and SHA-256 of its XML, hashed
+    from the bytes the parser reads (for ``raw_paths``, those of the file read, which ``ingest``
+    compares with its copy's). A file whose XML is not the one ``expected`` records for it
     (by path relative to the raw folder) raises ``landing.RawFileChanged``, a BadInputError.
 
     Reading, extraction and loading overlap in threads of this process (``evidence.overlap``); on
@@ -457,7 +454,7 @@ def load_files(run: Run, paths: list[Path], *, history_run_id: str | None = None
     total = LoadCounts(new_pmids=[])
     stats = ParseStats()
     progress = _Progress(run, total, history_run_id or run.run_id, raw_paths or {})
-    bodies = _Bodies(run.raw_dir, hashed=not raw_paths, expected=expected)
+    bodies = _Bodies(run.raw_dir, expected=expected)
     workers = _pool_size(paths)
     if workers:
         _load_pooled(run, paths, stats, progress, workers, bodies)
@@ -488,11 +485,10 @@ class _Progress:
             self.total.deleted += mark_deleted(run.con, (d.pmid for d in deletions), run.run_id)
         for read in done:
             p = self.raw_paths.get(read.path, read.path)
-            body = read.body
             run.con.execute("INSERT OR REPLACE INTO raw_files (path, run_id, batch, records, bytes, sha256, "
                             "loaded_run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [landing.relative(run.raw_dir, p), p.parent.name, landing.batch_number(p), read.records,
-                             body.size if body else None, body.sha256 if body else None, run.run_id, _utcnow()])
+                             read.body.size, read.body.sha256, run.run_id, _utcnow()])
 
 
 @contextmanager
@@ -558,7 +554,7 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
     # while the workers hold ~200 MB each, DuckDB here is kept smaller than the connection's own limit
     # (it spills to the staging copy's .tmp beyond it)
     with _loading(run.con, memory_limit=POOL_DUCKDB_MEMORY):
-        tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK), digest=bodies.hashed))
+        tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK), digest=True))
         for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
                                                              on_error=canonical_error), 1):
             for piece in task.pieces:  # one result per piece, in order
@@ -570,7 +566,7 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
                 progress.load(result.frames, result.studies, result.records, result.deletions, [])
                 del result
             # the files whose last piece this was
-            progress.load(None, None, 0, [], [_Read(p, records.pop(str(p), 0), task.digests.get(p))
+            progress.load(None, None, 0, [], [_Read(p, records.pop(str(p), 0), task.digests[p])
                                               for p in task.done])
             if i % 3 == 0:  # give freed result frames' pages back to the system
                 pool.trim_heap()
@@ -645,15 +641,14 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
                     cancel.set()  # stop copying (leaving the pool waits until it has)
                     raise
                 copies = copying.result()
-            for f, state in zip(files, before):
-                if _file_state(f) != state:
+            # the XML the load read (its size and SHA-256 in the copies' raw_files rows) must be the
+            # XML the copy holds, and the file must not have changed since (a file still being written)
+            loaded = dict(run.con.execute("SELECT path, sha256 FROM raw_files WHERE run_id = ?",
+                                          [run.run_id]).fetchall())
+            for f, state, c in zip(files, before, copies):
+                if _file_state(f) != state or loaded.get(c.relative) != c.sha256:
                     raise BadInputError(f"{f}: the file changed while it was being ingested (is it still being "
                                         "written?); ingest it again once it is complete")
-            # the copies' rows (written by the load, which reads the user's files and hashes nothing)
-            # get the size and SHA-256 of the XML the copying read and hashed
-            for c in copies:
-                run.con.execute("UPDATE raw_files SET bytes = ?, sha256 = ? WHERE path = ?",
-                                [c.bytes, c.sha256, c.relative])
         except BaseException:
             for p in raw.values():  # no later run must pick up the copies of a refused ingest
                 p.unlink(missing_ok=True)
