@@ -608,3 +608,26 @@ def test_an_article_whose_pmid_is_in_other_digits_is_refused():
     rec.find(".//PMID").text = "\u0661\u0662\u0663"
     with pytest.raises(BadInputError, match="not a PubMed id"):
         _parse_one(rec)
+
+
+def test_a_skipped_item_is_warned_about_once_when_the_input_goes_back_to_the_streaming_reader(
+        tmp_path, small_pieces, streamed, caplog):
+    """The piecewise reader warns about a skipped record and a skipped deletion, then a later piece
+    does not parse: the streaming reader reads them again, counting them once more from the start,
+    but the warnings are not given twice. A skipped record after the hand-back is warned about."""
+    head, recs = _records_xml()
+    recs[0] = recs[0].replace(b"<PMID Version=\"1\">", b"<PMID Version=\"x\">", 1)
+    recs[4] = recs[4].replace(b"<PMID Version=\"1\">", b"<PMID Version=\"0\">", 1)
+    recs[3] = recs[3].replace(b"<ArticleTitle>", b"<ArticleTitle><![CDATA[a </PubmedArticle> b]]>")
+    assert b'Version="x"' in recs[0] and b'Version="0"' in recs[4]
+    body = (head + recs[0] + b"<DeleteCitation><PMID>1x</PMID></DeleteCitation>" + b"".join(recs[1:])
+            + b"</PubmedArticleSet>")
+    path = tmp_path / "in.xml"
+    path.write_bytes(body)
+    with caplog.at_level("WARNING", logger="evidence"):
+        items, error, stats = _read(path)
+    assert error is None and len(streamed) == 1  # the file went back to the streaming reader
+    assert (stats.articles, stats.articles_skipped, stats.other_skipped) == (4, 2, 3)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 3, warnings
+    assert [("was skipped" in w, "deletion" in w) for w in warnings] == [(True, False), (True, True), (True, False)]

@@ -48,6 +48,10 @@ class ParseStats:
     other_skipped: int = 0
     articles_skipped: int = 0  # of other_skipped, the PubmedArticle records that could not be read
     deleted_pmids: list[str] = field(default_factory=list)
+    # warnings about skipped items, and how many of them not to give again: those the piecewise
+    # reader gave before handing the input back to the streaming one, which reads them again
+    warnings: int = field(default=0, compare=False, repr=False)
+    quiet_until: int = field(default=0, compare=False, repr=False)
 
     @property
     def records(self) -> int:
@@ -860,6 +864,13 @@ def _count_others(stats: ParseStats, elements: Iterable[etree._Element]) -> None
             stats.other_skipped += 1
 
 
+def _warn(stats: ParseStats, msg: str, *args: object) -> None:
+    """Log a skipped item's warning, unless the piecewise reader already gave it (ParseStats.quiet_until)."""
+    stats.warnings += 1
+    if stats.warnings > stats.quiet_until:
+        log.warning(msg, *args)
+
+
 def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str, Any] | None:
     """The record of a top-level PubmedArticle, counted; None (counted as skipped) without a PMID."""
     try:
@@ -868,8 +879,8 @@ def _read_article(el: etree._Element, stats: ParseStats, name: str) -> dict[str,
         stats.other_skipped += 1
         stats.articles_skipped += 1
         pmid = (el.findtext("MedlineCitation/PMID") or "").strip()
-        log.warning("%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
-                    name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
+        _warn(stats, "%s: a record (%s) was skipped: %s; fix or remove it and ingest the file again to load it",
+              name, f"PMID {pmid[:40]!r}" if pmid else "no PMID", exc)
         return None
     if not _is_pmid(rec["pmid"]):
         raise BadInputError(
@@ -888,8 +899,8 @@ def _deletions(el: etree._Element, stats: ParseStats, name: str) -> Iterator[Del
             pmid = p.text.strip()
             if not _is_pmid(pmid):
                 stats.other_skipped += 1
-                log.warning("%s: a deletion (PMID %r) was skipped: it is not a PubMed id (digits only)",
-                            name, pmid[:40])
+                _warn(stats, "%s: a deletion (PMID %r) was skipped: it is not a PubMed id (digits only)",
+                      name, pmid[:40])
                 continue
             try:
                 version: int | None = _version(p.get("Version"))
@@ -1057,7 +1068,7 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
     done = 0  # items yielded by the piecewise reader, before it gave the input back
     if isinstance(source, (str, Path, bytes)):  # inputs that can be read again from the start
         counts = (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped, stats.articles_skipped,
-                  len(stats.deleted_pmids))
+                  len(stats.deleted_pmids), stats.warnings)
         fh, name = _open(source)
         fh = digesting(fh, digest)
         try:
@@ -1069,6 +1080,7 @@ def iter_records(source: str | Path | bytes | IO[bytes], stats: ParseStats | Non
             (stats.articles, stats.deleted, stats.books_skipped, stats.other_skipped,
              stats.articles_skipped) = counts[:5]
             del stats.deleted_pmids[counts[5]:]
+            stats.quiet_until, stats.warnings = stats.warnings, counts[6]  # the items' warnings were given
         finally:
             fh.close()
     fh, name = _open(source)
