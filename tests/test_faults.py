@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,6 +274,28 @@ def test_a_record_gone_from_pubmed_is_reported_not_invented(flaky, tmp_path):
     assert report.status == "success" and report.new == 25 and report.fetched == 25
     assert any("could not be fetched even by PMID" in p for p in report.problems)
     assert q(s.db, "SELECT count(*), count(DISTINCT pmid) FROM articles")[0] == (25, 25)
+
+
+def test_a_book_the_search_lists_is_fetched_once_and_skipped_not_reported_missing(flaky, tmp_path):
+    """PubMed lists book chapters (StatPearls) among search results; efetch returns them as
+    PubmedBookArticle. Such a record was fetched: it is skipped and counted, not fetched again by
+    PMID and not reported as gone from PubMed."""
+    def one_as_book(flaky_: FlakyNCBI, seen: Seen) -> Reply:
+        reply = flaky_.normal(seen)
+        first = reply.body.index(b"<PubmedArticle>")
+        end = reply.body.index(b"</PubmedArticle>") + len(b"</PubmedArticle>")
+        pmid = re.search(rb"<PMID[^>]*>(\d+)</PMID>", reply.body[first:end]).group(1)
+        book = (b"<PubmedBookArticle><BookDocument><PMID Version=\"1\">" + pmid + b"</PMID>"
+                b"<Book><BookTitle>Dry Needling</BookTitle></Book></BookDocument>"
+                b"<PubmedBookData><History/><PublicationStatus>ppublish</PublicationStatus></PubmedBookData>"
+                b"</PubmedBookArticle>")
+        return Reply(200, reply.body[:first] + book + reply.body[end:])
+    server = flaky(efetch=[one_as_book])
+    s = live_settings(tmp_path, server.url)
+    report = pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    by_id = [r for r in server.requests if r.utility == "efetch.fcgi" and "id" in r.params]
+    assert report.status == "success" and report.new == 25 and report.skipped_books == 1
+    assert by_id == [] and not any("could not be fetched" in p or "fewer records" in p for p in report.problems)
 
 
 # -- NCBI never recovers ----------------------------------------------------------------------------

@@ -52,7 +52,9 @@ POOL_MIN_BYTES = 4 << 20  # raw files of at least this size, as gzip level 1, lo
 # zstd raw files (level 3) are ~3x smaller than the gzip level 1 ones POOL_MIN_BYTES was set for
 # (38 vs 116 MB for 100,000 records): they count 3x, so a load of as many records uses the workers
 _SIZE_AS_GZIP = {"zstd": 3}
-_PMID_IN_BODY = re.compile(rb"<MedlineCitation[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
+# the PMID of each record in an efetch body: an article's, or a book's (PubMed lists StatPearls and
+# other book chapters in search results; they are fetched, then skipped by the parser and counted)
+_PMID_IN_BODY = re.compile(rb"<(?:MedlineCitation|BookDocument)[^>]*>\s*<PMID[^>]*>\s*(\d+)\s*</PMID>")
 
 
 def _utcnow() -> dt.datetime:
