@@ -114,6 +114,16 @@ def test_missing_file_is_refused_before_any_work(wh, tmp_path, capsys):
     assert sha(wh) == before and not (wh.parent / "raw").exists()
 
 
+def test_a_folder_is_refused_before_any_work_saying_what_to_give(wh, tmp_path, capsys):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    before = sha(wh)
+    assert ingest(SNAPSHOT, folder) == 4
+    err = capsys.readouterr().err
+    assert f"{folder}: a folder, not a file; give the PubMed XML files in it (e.g. {folder}/*.xml.gz)" in err, err
+    assert sha(wh) == before and not (wh.parent / "raw").exists()
+
+
 @pytest.fixture
 def listener():
     """A local server that counts requests: an external entity or DTD must never be fetched."""

@@ -831,13 +831,21 @@ def digesting(fh: IO[bytes], digest: Digest | None) -> IO[bytes]:
     return _Digesting(fh, digest)  # type: ignore[return-value]
 
 
+def check_input_file(path: Path) -> None:
+    """Raise BadInputError unless ``path`` is a file (saying what it is instead and what to give)."""
+    if path.is_dir():
+        raise BadInputError(f"{path}: a folder, not a file; give the PubMed XML files in it "
+                            f"(e.g. {path / '*.xml.gz'})")
+    if not path.is_file():
+        raise BadInputError(f"{path}: no such file; give the path of a PubMed XML file")
+
+
 def _open(source: str | Path | bytes | IO[bytes]) -> tuple[IO[bytes], str]:
     if isinstance(source, bytes):
         return io.BytesIO(source), "<bytes>"
     if isinstance(source, (str, Path)):
         p = Path(source)
-        if not p.is_file():
-            raise BadInputError(f"{p}: no such file; give the path of a PubMed XML file")
+        check_input_file(p)
         if p.stat().st_size == 0:
             raise BadInputError(f"{p}: the file is empty; expected a PubMed XML export (PubmedArticleSet)")
         return open_xml(p), str(p)

@@ -31,7 +31,7 @@ import duckdb
 from . import land as landing
 from .errors import BadInputError, EvidenceError, WarehouseError
 from .normalise import frames as make_frames
-from .parse import Deletion, Digest, ParseStats, compression, iter_records, paused_gc
+from .parse import Deletion, Digest, ParseStats, check_input_file, compression, iter_records, paused_gc
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
 from .warehouse.db import MEMORY_LIMIT, run_sql
@@ -621,8 +621,7 @@ def ingest(settings: Settings, files: list[Path], *, progress: Progress | None =
     """
     files = list({Path(f).resolve(): Path(f) for f in files}.values())  # each file once
     for f in files:
-        if not f.is_file():
-            raise BadInputError(f"{f}: no such file; give the path of a PubMed XML file")
+        check_input_file(f)
     with Run(settings, "ingest", progress=progress, on_stage=on_stage) as run:
         apply_counts(run.report, recover(run))
         # The raw copies kept for rebuilds are written (zstd) in a thread while the user's own files
