@@ -739,28 +739,34 @@ def compression(path: Path) -> str | None:
     return "zstd" if head == ZSTD_MAGIC else None
 
 
-class _Decompressed:
-    """A compressed file read decompressed; a read that fails (damaged, cut short, not really that
-    format) raises BadInputError naming the file instead of the decompressor's own error."""
+class _Wrapper:
+    """A binary reader over another one (``_fh``); closing it closes that one."""
 
-    def __init__(self, stream: Any, name: str, kind: str) -> None:
-        self._stream, self.name, self.kind = stream, name, kind
-
-    def read(self, n: int = -1) -> bytes:
-        try:
-            return self._stream.read() if n is None or n < 0 else self._stream.read(n)
-        except (EOFError, OSError, zlib.error) as exc:  # gzip raises all three, pyarrow OSError
-            raise BadInputError(f"{self.name}: cannot be read as {self.kind}-compressed XML ({exc}); "
-                                f"{_DAMAGED[self.kind]}") from None
+    _fh: Any
 
     def close(self) -> None:
-        self._stream.close()
+        self._fh.close()
 
-    def __enter__(self) -> "_Decompressed":
+    def __enter__(self) -> "_Wrapper":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Decompressed(_Wrapper):
+    """A compressed file read decompressed; a read that fails (damaged, cut short, not really that
+    format) raises BadInputError naming the file instead of the decompressor's own error."""
+
+    def __init__(self, stream: Any, name: str, kind: str) -> None:
+        self._fh, self.name, self.kind = stream, name, kind
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._fh.read() if n is None or n < 0 else self._fh.read(n)
+        except (EOFError, OSError, zlib.error) as exc:  # gzip raises all three, pyarrow OSError
+            raise BadInputError(f"{self.name}: cannot be read as {self.kind}-compressed XML ({exc}); "
+                                f"{_DAMAGED[self.kind]}") from None
 
 
 def open_xml(path: Path) -> IO[bytes]:
@@ -801,7 +807,7 @@ class Digest:
         return self._sha.hexdigest()
 
 
-class _Digesting:
+class _Digesting(_Wrapper):
     """A reader that passes every byte it returns through a ``Digest``."""
 
     def __init__(self, fh: IO[bytes], digest: Digest) -> None:
@@ -811,15 +817,6 @@ class _Digesting:
         data = self._fh.read(n)
         self._digest.update(data)
         return data
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def __enter__(self) -> "_Digesting":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def digesting(fh: IO[bytes], digest: Digest | None) -> IO[bytes]:
