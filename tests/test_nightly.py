@@ -9,8 +9,9 @@ import math
 import duckdb
 import pyarrow
 
-from conftest import make_settings, q
+from conftest import SNAPSHOT, make_settings, q
 from evidence import land, pipeline
+from evidence.parse import parse_all
 
 
 def test_first_run_loads_the_snapshot_and_the_second_adds_nothing(tmp_path):
@@ -62,3 +63,31 @@ def test_each_fetched_batch_is_recorded_with_its_records_size_and_hash(tmp_path)
     journaled = [(e["file"], e["records"], e["bytes"], e["sha256"], report.run_id)
                  for e in land.read_journal(s.raw_dir, report.run_id) if e["event"] == "fetch"]
     assert journaled == expected
+
+
+def test_after_the_topic_changes_the_first_run_searches_everything_the_new_query_finds(tmp_path):
+    """An incremental window after a topic change would find only recent records of the new
+    query and never the older ones: the first run of a new query searches everything; the next
+    run of it is incremental again."""
+    s = make_settings(tmp_path)
+    everything = pipeline.nightly(s)  # the packaged topic: the 26 records of the snapshot
+    two = q(s.db, "SELECT pmid FROM articles ORDER BY pmid LIMIT 2")
+    narrow = make_settings(tmp_path, query=" OR ".join(f"{p}[uid]" for (p,) in two))
+    first = pipeline.nightly(narrow)
+    assert (first.window_start, first.searched, first.unchanged) == (None, 2, 2)
+    again = pipeline.nightly(narrow)
+    assert again.window_start is not None and again.searched == 0
+    back = pipeline.nightly(s)  # the packaged topic again: incremental from its own last run
+    assert back.window_start == everything.started_at.date() - dt.timedelta(days=s.overlap_days)
+
+
+def test_a_widened_topic_fetches_the_older_records_it_now_finds(tmp_path):
+    """The clinic starts with a narrow query, then widens it (a new synonym, a new condition):
+    the records only the wider query finds are fetched, however old they are."""
+    s = make_settings(tmp_path)
+    pmids = sorted(r["pmid"] for r in parse_all(SNAPSHOT)[0])
+    narrow = make_settings(tmp_path, query=" OR ".join(f"{p}[uid]" for p in pmids[:3]))
+    assert pipeline.nightly(narrow).new == 3
+    wide = pipeline.nightly(s)
+    assert (wide.window_start, wide.searched, wide.new, wide.unchanged) == (None, 26, 23, 3)
+    assert q(s.db, "SELECT count(*) FROM articles")[0][0] == 26

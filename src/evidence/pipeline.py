@@ -300,16 +300,32 @@ def recover(run: Run) -> LoadCounts:
 # ---------------------------------------------------------------- search and fetch
 
 
+def last_run_of(con: duckdb.DuckDBPyConnection, topic: str) -> dt.datetime | None:
+    """When the last successful nightly run that searched ``topic`` (the query without its date
+    window) started; None if none did."""
+    from .fetch import windowed_term
+    for started, query, start, end in con.execute(
+            "SELECT started_at, query, window_start, window_end FROM runs WHERE kind = 'run' "
+            "AND status = 'success' ORDER BY started_at DESC").fetchall():
+        if query == windowed_term(topic, start, end):
+            return started
+    return None
+
+
 def search_window(con: duckdb.DuckDBPyConnection, settings: Settings, *, full: bool = False,
                   since: dt.date | None = None, today: dt.date | None = None
                   ) -> tuple[dt.date | None, dt.date | None]:
-    """The date window of an incremental run: the last successful run minus the overlap, to today."""
+    """The date window of an incremental run: from the last successful run that searched the same
+    topic query, minus the overlap, to today. None, None (everything) when no run searched it: the
+    first run, or the first after the topic changed (a window would miss the older records the new
+    query finds)."""
+    from .fetch import topic_query
     today = today or dt.datetime.now(dt.timezone.utc).date()
     if full:
         return None, None
     if since is not None:
         return since, today
-    last = con.execute("SELECT max(started_at) FROM runs WHERE kind = 'run' AND status = 'success'").fetchone()[0]
+    last = last_run_of(con, topic_query(settings))
     if last is None:
         return None, None
     return last.date() - dt.timedelta(days=settings.overlap_days), today
@@ -320,8 +336,12 @@ def search(run: Run, client: Any, *, full: bool = False, since: dt.date | None =
     start, end = search_window(run.con, run.settings, full=full, since=since)
     term = windowed_term(topic_query(run.settings), start, end)
     run.report.query, run.report.window_start, run.report.window_end = term, start, end
+    changed = start is None and not full and run.con.execute(
+        "SELECT count(*) FROM runs WHERE kind = 'run' AND status = 'success'").fetchone()[0] > 0
     run.progress(f"searching PubMed ({run.settings.pubmed}): "
-                 + (f"records created or changed {start} to {end}" if start else "everything"))
+                 + (f"records created or changed {start} to {end}" if start else "everything")
+                 + (" (the topic query is not the one earlier runs searched, so not only recent records)"
+                    if changed else ""))
     result = es(client, term, run.settings.esearch_cap)
     run.report.searched = result.count
     run.report.requests = client.requests_made
