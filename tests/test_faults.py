@@ -15,6 +15,7 @@ prints the table and the totals quoted in docs/reliability.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import re
@@ -296,6 +297,20 @@ def test_a_book_the_search_lists_is_fetched_once_and_skipped_not_reported_missin
     by_id = [r for r in server.requests if r.utility == "efetch.fcgi" and "id" in r.params]
     assert report.status == "success" and report.new == 25 and report.skipped_books == 1
     assert by_id == [] and not any("could not be fetched" in p or "fewer records" in p for p in report.problems)
+
+
+def test_the_first_live_run_on_the_demos_warehouse_searches_everything(flaky, tmp_path):
+    """`make demo` fills the warehouse from the offline snapshot; the clinic then sets
+    EVIDENCE_PUBMED=live. An incremental window from the demo's run would fetch only the last days
+    of live PubMed and miss everything older: the first live run searches everything."""
+    demo = pipeline.nightly(make_settings(tmp_path))
+    assert (demo.mode, demo.new) == ("replay", 26)
+    server = flaky()
+    s = live_settings(tmp_path, server.url)
+    first = pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    assert (first.mode, first.window_start, first.searched, first.unchanged) == ("live", None, 26, 26)
+    second = pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    assert second.window_start == first.started_at.date() - dt.timedelta(days=s.overlap_days)
 
 
 # -- NCBI never recovers ----------------------------------------------------------------------------

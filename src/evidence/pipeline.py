@@ -300,13 +300,13 @@ def recover(run: Run) -> LoadCounts:
 # ---------------------------------------------------------------- search and fetch
 
 
-def last_run_of(con: duckdb.DuckDBPyConnection, topic: str) -> dt.datetime | None:
+def last_run_of(con: duckdb.DuckDBPyConnection, topic: str, mode: str) -> dt.datetime | None:
     """When the last successful nightly run that searched ``topic`` (the query without its date
-    window) started; None if none did."""
+    window) in ``mode`` (the offline snapshot, or live PubMed) started; None if none did."""
     from .fetch import windowed_term
     for started, query, start, end in con.execute(
             "SELECT started_at, query, window_start, window_end FROM runs WHERE kind = 'run' "
-            "AND status = 'success' ORDER BY started_at DESC").fetchall():
+            "AND status = 'success' AND mode = ? ORDER BY started_at DESC", [mode]).fetchall():
         if query == windowed_term(topic, start, end):
             return started
     return None
@@ -316,16 +316,16 @@ def search_window(con: duckdb.DuckDBPyConnection, settings: Settings, *, full: b
                   since: dt.date | None = None, today: dt.date | None = None
                   ) -> tuple[dt.date | None, dt.date | None]:
     """The date window of an incremental run: from the last successful run that searched the same
-    topic query, minus the overlap, to today. None, None (everything) when no run searched it: the
-    first run, or the first after the topic changed (a window would miss the older records the new
-    query finds)."""
+    topic query in the same place (the snapshot, or live PubMed), minus the overlap, to today. None,
+    None (everything) when no run did: the first run, the first after the topic changed, or the
+    first live run on a warehouse the offline demo made (a window would miss the older records)."""
     from .fetch import topic_query
     today = today or dt.datetime.now(dt.timezone.utc).date()
     if full:
         return None, None
     if since is not None:
         return since, today
-    last = last_run_of(con, topic_query(settings))
+    last = last_run_of(con, topic_query(settings), settings.pubmed)
     if last is None:
         return None, None
     return last.date() - dt.timedelta(days=settings.overlap_days), today
@@ -340,8 +340,8 @@ def search(run: Run, client: Any, *, full: bool = False, since: dt.date | None =
         "SELECT count(*) FROM runs WHERE kind = 'run' AND status = 'success'").fetchone()[0] > 0
     run.progress(f"searching PubMed ({run.settings.pubmed}): "
                  + (f"records created or changed {start} to {end}" if start else "everything")
-                 + (" (the topic query is not the one earlier runs searched, so not only recent records)"
-                    if changed else ""))
+                 + (f" (no earlier {run.settings.pubmed} run searched this topic query, so not only "
+                    "recent records)" if changed else ""))
     result = es(client, term, run.settings.esearch_cap)
     run.report.searched = result.count
     run.report.requests = client.requests_made
