@@ -23,7 +23,7 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
 def user(tmp_path, monkeypatch):
     """A user's folder (cwd) with no settings in the environment; the warehouse would go under w/."""
     for key in ("EVIDENCE_CONFIG", "EVIDENCE_DB", "EVIDENCE_RAW", "EVIDENCE_PUBMED", "EVIDENCE_EUTILS_URL",
-                "NCBI_EMAIL", "NCBI_API_KEY", "EVIDENCE_SCHEDULE", "EVIDENCE_TIMEZONE", "EVIDENCE_QUERY",
+                "NCBI_EMAIL", "NCBI_API_KEY", "EVIDENCE_SCHEDULE", "EVIDENCE_TIMEZONE", "EVIDENCE_QUERY", "EVIDENCE_DEPLOYMENT",
                 "EVIDENCE_TOPIC", "EVIDENCE_SNAPSHOT", "PREFECT_API_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "w" / "evidence.duckdb"))
@@ -41,6 +41,8 @@ BAD = [
      r"schedule '61 2 \* \* \*' is not a valid cron expression .*e.g. '30 2 \* \* \*'"),
     ("invalid cron (run)", None, {"EVIDENCE_SCHEDULE": "every night"}, ["run", "--no-prefect"], 2,
      r"schedule 'every night' is not a valid cron expression"),
+    ("deployment name with a slash (serve)", None, {"EVIDENCE_DEPLOYMENT": "knee/shoulder"}, ["serve"], 2,
+     r"EVIDENCE_DEPLOYMENT 'knee/shoulder' is not a deployment name: .*e.g. 'shoulder'"),
     ("unknown time zone", None, {"EVIDENCE_TIMEZONE": "Mars/Olympus_Mons"}, ["serve"], 2,
      r"timezone 'Mars/Olympus_Mons' is not an IANA time zone name"),
     ("live mode without e-mail", None, {"EVIDENCE_PUBMED": "live"}, ["run", "--no-prefect"], 2,

@@ -54,3 +54,22 @@ def test_nightly_flow_end_to_end(prefect_harness, tmp_path, monkeypatch):
     assert len(summaries) == 2 and "Nightly run" in summaries[0] and "nothing new" in summaries[0]
     briefs = artifacts("evidence-brief-overview")
     assert briefs and "PMID" in briefs[0]
+
+
+def test_serve_names_the_deployment_after_the_setting(tmp_path, monkeypatch):
+    """A second warehouse (another topic) served on the same Prefect server needs a deployment
+    name of its own: ``EVIDENCE_DEPLOYMENT`` gives it; the schedule and limits stay."""
+    import os
+
+    from conftest import make_settings
+    from evidence.flowfile import load_nightly_module
+
+    module = load_nightly_module()
+    served: list[dict] = []
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # serve_nightly exports the settings
+    monkeypatch.setattr(module.nightly, "serve", lambda **kw: served.append(kw))
+    module.serve_nightly(make_settings(tmp_path, deployment="shoulder", schedule="0 4 * * *", timezone="UTC"))
+    module.serve_nightly(make_settings(tmp_path, timezone="UTC"))
+    assert [(kw["name"], kw["schedule"].cron, kw["limit"]) for kw in served] == [
+        ("shoulder", "0 4 * * *", 1), ("nightly", "30 2 * * *", 1)]
+    assert os.environ["EVIDENCE_DEPLOYMENT"] == "nightly"

@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVIDENCE_ESEARCH_CAP", "esearch_cap", "10000",
             "most records one search may return; larger result sets are split by date"),
     Setting("EVIDENCE_SCHEDULE", "schedule", "30 2 * * *", "cron schedule of the nightly deployment"),
+    Setting("EVIDENCE_DEPLOYMENT", "deployment", "nightly",
+            "name of the deployment `evidence serve` serves (`nightly/<name>`): one per warehouse on a Prefect server"),
     Setting("EVIDENCE_TIMEZONE", "timezone", "(the machine's time zone, else UTC)",
             "time zone of the schedule (IANA name)"),
     Setting("EVIDENCE_BRIEFS", "briefs", "briefs", "folder the evidence briefs are written to"),
@@ -84,6 +86,7 @@ class Settings:
     max_retries: int = 5
     esearch_cap: int = 10_000
     schedule: str = "30 2 * * *"
+    deployment: str = "nightly"
     timezone: str = ""
     briefs: Path = Path("briefs")
     dashboard: Path = Path("dashboards/index.html")
@@ -173,6 +176,9 @@ def _validated(s: Settings) -> Settings:
     if s.db.exists() and s.db.is_dir():
         raise ConfigError(f"EVIDENCE_DB {str(s.db)!r} is a folder; give the path of a .duckdb file")
     validate_cron(s.schedule)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", s.deployment):
+        raise ConfigError(f"EVIDENCE_DEPLOYMENT {s.deployment!r} is not a deployment name: letters, digits, "
+                          "'-', '_' and '.', starting with a letter or digit (e.g. 'shoulder')")
     if s.timezone:
         validate_timezone(s.timezone)
     return s
