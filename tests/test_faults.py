@@ -313,6 +313,44 @@ def test_the_first_live_run_on_the_demos_warehouse_searches_everything(flaky, tm
     assert second.window_start == first.started_at.date() - dt.timedelta(days=s.overlap_days)
 
 
+def test_a_fetch_cut_short_is_picked_up_where_it_stopped(flaky, tmp_path, reference):
+    """NCBI goes down after two of a backfill's three batches: the run fails and publishes nothing.
+    The next run loads the two batches it landed and fetches only the 6 records they lack, by id
+    in one request, not all 26 again; every record is stored once."""
+    down = Reply(503, "Service Unavailable", {"Retry-After": "0"})
+    server = flaky(efetch=[PASS, PASS, down, down, down])
+    s = live_settings(tmp_path, server.url, max_retries=2)
+    with pytest.raises(NCBIError):
+        pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    before = len(server.requests)
+    second = pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    ids = [r.params.get("id", "(a page of the search's history)") for r in server.requests[before:]
+           if r.utility == "efetch.fcgi"]
+    assert len(ids) == 1 and len(ids[0].split(",")) == 6, ids
+    assert len(second.recovered_runs) == 1 and (second.new, second.fetched) == (26, 6)
+    assert second.requests == 2  # the search and one efetch
+    LEDGER.add("fault: NCBI down mid-backfill, the next run fetches only the rest", 3, 1,
+               *check_exactly_once(s.db, reference))
+
+
+def test_an_old_interrupted_fetch_is_fetched_again(flaky, tmp_path, reference, monkeypatch):
+    """What an interrupted run fetched longer ago than the overlap may have changed since beyond the
+    next run's window: it is loaded, and fetched again all the same."""
+    down = Reply(503, "Service Unavailable", {"Retry-After": "0"})
+    server = flaky(efetch=[PASS, PASS, down, down, down])
+    s = live_settings(tmp_path, server.url, max_retries=2)
+    with pytest.raises(NCBIError):
+        pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    (journal,) = s.raw_dir.glob("*/journal.jsonl")
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=s.overlap_days, hours=1)).isoformat(timespec="seconds")
+    journal.write_text(re.sub(r'"at": "[^"]+"', f'"at": "{old}"', journal.read_text()))
+    before = len(server.requests)
+    second = pipeline.nightly(s, client_options={"sleep": lambda s: None})
+    efetches = [r for r in server.requests[before:] if r.utility == "efetch.fcgi"]
+    assert len(efetches) == 3 and (second.new, second.fetched) == (26, 26)
+    check_exactly_once(s.db, reference)
+
+
 # -- NCBI never recovers ----------------------------------------------------------------------------
 
 def test_ncbi_down_fails_clearly_keeps_the_warehouse_and_the_next_run_completes(
@@ -411,7 +449,8 @@ def test_disk_full_is_a_clear_error_and_the_warehouse_stays(where, published, mo
     monkeypatch.undo()
     report = pipeline.nightly(s, full=True)  # space freed: the next run completes
     assert (report.status, report.new, report.updated) == ("success", 0, 0)
-    assert report.unchanged == 26 * (1 + len(report.recovered_runs))  # what the failed run landed, too
+    # what the failed run fetched and landed is loaded from its raw files, not fetched again
+    assert (report.unchanged, report.fetched) == (26, 0 if report.recovered_runs else 26)
     LEDGER.add(f"fault: {'' if unwritable else 'disk full while '}{where}", 1, 1,
                *check_exactly_once(s.db, reference))
 

@@ -160,6 +160,9 @@ class Run:
         self._staged = ExitStack()  # publishes (or discards) the staging copy
         self._problems = _ProblemLog(self.report, settings.ncbi_api_key)
         self.con: duckdb.DuckDBPyConnection | None = None
+        # PMIDs an interrupted run fetched recently enough that recover() loaded them and this run's
+        # fetch need not fetch them again (see recover)
+        self.resumed: set[str] = set()
 
     @property
     def raw_dir(self) -> Path:
@@ -253,8 +256,32 @@ def record_run(con: duckdb.DuckDBPyConnection, report: RunReport) -> None:
 # ---------------------------------------------------------------- recovery
 
 
+def _resumable(run: Run, events: list[dict[str, Any]], loaded: set[str]) -> set[str]:
+    """The PMIDs an interrupted nightly run fetched into ``loaded`` files (journaled with them) that
+    this run need not fetch again: fetched in the same mode within the overlap (``overlap_days``)
+    before now, so that any change PubMed made to them since falls in the next run's window."""
+    first = events[0] if events else {}
+    if first.get("kind") != "run" or first.get("mode") != run.report.mode:
+        return set()
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=run.settings.overlap_days)
+    out: set[str] = set()
+    for e in events:
+        if e.get("event") != "fetch" or e.get("file") not in loaded or not isinstance(e.get("pmids"), list):
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(e.get("at")))
+        except ValueError:
+            continue
+        if at.tzinfo is not None and at >= since:
+            out.update(str(p) for p in e["pmids"])
+    return out
+
+
 def recover(run: Run) -> LoadCounts:
-    """Record runs that died or failed, and load the raw files they landed but never published."""
+    """Record runs that died or failed, and load the raw files they landed but never published.
+
+    A nightly run that died part-way through its fetch is picked up where it stopped: the PMIDs it
+    fetched (recently) are kept in ``run.resumed``, and ``fetch`` does not fetch them again."""
     con = run.con
     known = {r[0] for r in con.execute("SELECT run_id FROM runs").fetchall()}
     loaded = {r[0] for r in con.execute("SELECT path FROM raw_files").fetchall()}
@@ -281,6 +308,7 @@ def recover(run: Run) -> LoadCounts:
                             "under %s for `evidence rebuild` after a fix", rid, exc, run.raw_dir / rid)
             else:
                 run.report.recovered_runs.append(rid)
+                run.resumed |= _resumable(run, events, {landing.relative(run.raw_dir, p) for p in pending})
         first = events[0] if events else {}
         last = events[-1] if events else {}
         failed = last.get("event") == "failed"
@@ -369,14 +397,25 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
         landed.append(item)
         pmids = {m.decode() for m in _PMID_IN_BODY.findall(batch.body)}
         got.update(pmids)
+        fetched.update(pmids)
         run.journal("fetch", batch=batch.index, records=len(pmids), file=item.relative, bytes=item.bytes,
-                    sha256=item.sha256)
+                    sha256=item.sha256, pmids=sorted(pmids))
         return pmids
 
-    for batch in iter_batches(client, result, run.settings.batch_size):
+    listed = set(result.pmids)
+    fetched: set[str] = set()  # by this run
+    have = run.resumed & listed
+    if have:  # an interrupted run fetched these and recover() loaded them: fetch the rest, by id
+        got.update(have)
+        rest = [p for p in result.pmids if p not in have]
+        run.progress(f"{len(have)} record(s) an interrupted run fetched are loaded already; "
+                     f"fetching the other {len(rest)}")
+        batches = fetch_ids(client, rest, run.settings.batch_size)
+    else:
+        batches = iter_batches(client, result, run.settings.batch_size)
+    for batch in batches:
         keep(batch, "batch")
         run.progress(f"fetched batch {batch.index}: {len(got)}/{total} records")
-    listed = set(result.pmids)
     extra = got - listed
     if extra and listed:
         log.info("efetch returned %d record(s) the search did not list (PubMed changed during the run); "
@@ -392,7 +431,7 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
         if gone:
             log.warning("%d record(s) the search listed could not be fetched even by PMID (withdrawn from "
                         "PubMed since?): %s", len(gone), ", ".join(gone[:20]))
-    run.report.fetched = len(got)
+    run.report.fetched = len(fetched)
     run.report.requests = client.requests_made
     return landed
 
