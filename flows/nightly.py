@@ -6,8 +6,9 @@ are not retried by Prefect as well; the brief and dashboard tasks, which only re
 warehouse, are retried once. Settings are read here, at the edge, and never passed as flow
 parameters, so the NCBI API key never reaches Prefect's database.
 
-``serve_nightly`` serves the flow as the deployment ``nightly/nightly`` (the name is the
-``deployment`` setting) on the configured cron schedule and time zone, one run at a time (``evidence serve`` calls it; see docs/operations.md).
+``serve_nightly`` serves the flow as the deployment ``nightly/<deployment setting>`` (default
+``nightly/nightly``) on the configured cron schedule and time zone, one run at a time
+(``evidence serve`` calls it; see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -153,9 +154,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def serve_nightly(settings: Settings | None = None, *, name: str | None = None) -> None:
-    """Serve the flow as deployment ``nightly/<name>`` (default: the ``deployment`` setting, else
-    ``nightly``) until stopped (Ctrl-C / SIGTERM).
+def serve_nightly(settings: Settings | None = None) -> None:
+    """Serve the flow as deployment ``nightly/<settings.deployment>`` until stopped (Ctrl-C / SIGTERM).
 
     The cron schedule and time zone come from the settings (``schedule``, ``timezone``, default the
     machine's zone). At most one run at a time: the deployment's concurrency limit is 1 and this
@@ -172,7 +172,7 @@ def serve_nightly(settings: Settings | None = None, *, name: str | None = None) 
         import cloudpickle
         cloudpickle.register_pickle_by_value(module)
     nightly.serve(
-        name=name or settings.deployment,
+        name=settings.deployment,
         schedule=Cron(settings.schedule, timezone=settings.timezone or local_timezone()),
         global_limit=1,
         limit=1,

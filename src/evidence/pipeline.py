@@ -388,25 +388,21 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
     """
     from .fetch import fetch_ids, iter_batches
     landed: list[landing.Landed] = []
-    got: set[str] = set()
+    got: set[str] = set()  # the PMIDs this run fetched
     total = max(result.count, 1)
 
-    def keep(batch: Any, kind: str) -> set[str]:
+    def keep(batch: Any, kind: str) -> None:
         with _raw_io(run.raw_dir):
             item = landing.land(run.raw_dir, run.run_id, batch.index, batch.body, kind=kind)
         landed.append(item)
         pmids = {m.decode() for m in _PMID_IN_BODY.findall(batch.body)}
         got.update(pmids)
-        fetched.update(pmids)
         run.journal("fetch", batch=batch.index, records=len(pmids), file=item.relative, bytes=item.bytes,
                     sha256=item.sha256, pmids=sorted(pmids))
-        return pmids
 
     listed = set(result.pmids)
-    fetched: set[str] = set()  # by this run
-    have = run.resumed & listed
-    if have:  # an interrupted run fetched these and recover() loaded them: fetch the rest, by id
-        got.update(have)
+    have = run.resumed & listed  # an interrupted run fetched these and recover() loaded them
+    if have:
         rest = [p for p in result.pmids if p not in have]
         run.progress(f"{len(have)} record(s) an interrupted run fetched are loaded already; "
                      f"fetching the other {len(rest)}")
@@ -415,23 +411,23 @@ def fetch(run: Run, client: Any, result: Any) -> list[landing.Landed]:
         batches = iter_batches(client, result, run.settings.batch_size)
     for batch in batches:
         keep(batch, "batch")
-        run.progress(f"fetched batch {batch.index}: {len(got)}/{total} records")
+        run.progress(f"fetched batch {batch.index}: {len(got | have)}/{total} records")
     extra = got - listed
     if extra and listed:
         log.info("efetch returned %d record(s) the search did not list (PubMed changed during the run); "
                  "they are loaded too", len(extra))
-    missing = sorted(listed - got)
+    missing = sorted(listed - got - have)
     if missing:
         run.progress(f"{len(missing)} record(s) missing from the batches; fetching them by PMID")
         log.warning("efetch returned %d fewer records than the search listed (PubMed changed during the "
                     "run?); fetching them again by PMID", len(missing))
         for batch in fetch_ids(client, missing, run.settings.batch_size):
             keep(batch, "refetch")
-        gone = sorted(listed - got)
+        gone = sorted(listed - got - have)
         if gone:
             log.warning("%d record(s) the search listed could not be fetched even by PMID (withdrawn from "
                         "PubMed since?): %s", len(gone), ", ".join(gone[:20]))
-    run.report.fetched = len(fetched)
+    run.report.fetched = len(got)
     run.report.requests = client.requests_made
     return landed
 
@@ -615,7 +611,7 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
     # while the workers hold ~200 MB each, DuckDB here is kept smaller than the connection's own limit
     # (it spills to the staging copy's .tmp beyond it)
     with _loading(run.con, memory_limit=POOL_DUCKDB_MEMORY):
-        tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK), digest=True))
+        tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK)))
         for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
                                                              on_error=canonical_error), 1):
             for piece in task.pieces:  # one result per piece, in order

@@ -69,7 +69,7 @@ class Task:
     pieces: list[Piece] = field(default_factory=list)
     done: list[Path] = field(default_factory=list)  # files whose last piece is in this task
     records: int = 0
-    digests: dict[Path, Digest] = field(default_factory=dict)  # of the files done (plan(digest=True))
+    digests: dict[Path, Digest] = field(default_factory=dict)  # of the files done
 
 
 def split_file(path: Path, size: int, block: int = BLOCK, digest: Digest | None = None) -> Iterator[Piece]:
@@ -126,13 +126,13 @@ def split_file(path: Path, size: int, block: int = BLOCK, digest: Digest | None 
             pos = keep if plain else pos
 
 
-def plan(paths: Iterable[Path], size: int, piece: int | None = None, digest: bool = False) -> Iterator[Task]:
+def plan(paths: Iterable[Path], size: int, piece: int | None = None) -> Iterator[Task]:
     """Tasks of about ``size`` records, in input order: big files cut into pieces of about ``piece``
-    records (``size`` if not given), small files grouped. With ``digest``, each task gives the
-    size and SHA-256 of the XML of the files it completes (``Task.digests``), read as they were cut."""
+    records (``size`` if not given), small files grouped. Each task gives the size and SHA-256 of
+    the XML of the files it completes (``Task.digests``), read as they were cut."""
     task = Task()
     for path in paths:
-        d = Digest() if digest else None
+        d = Digest()
         for p in split_file(Path(path), piece or size, digest=d):
             task.pieces.append(p)
             task.records += p.records
@@ -140,8 +140,7 @@ def plan(paths: Iterable[Path], size: int, piece: int | None = None, digest: boo
                 yield task
                 task = Task()
         task.done.append(Path(path))
-        if d is not None:
-            task.digests[Path(path)] = d
+        task.digests[Path(path)] = d
         if task.records >= size:
             yield task
             task = Task()
