@@ -5,10 +5,18 @@
    ``LocalCluster`` (one worker process per core, one thread each). Only counts travel back;
    at scale each worker would write its frames to Parquet for the loader. Needs ``dask`` and
    ``distributed`` (skipped, and said so, when they are not installed).
-2. **DuckLake**: the ducklake extension ships in the PyPI package ``duckdb-extension-ducklake``
+2. **Prefect on Dask**: the same partitions as tasks of a Prefect flow whose task runner is
+   prefect-dask's ``DaskTaskRunner`` given the ``address`` of a running Dask scheduler (a
+   ``LocalCluster`` of the same shape, warmed the same way), under Prefect's temporary local
+   server with its own ``PREFECT_HOME``: what a work pool's worker runs against a real cluster's
+   scheduler. Needs ``prefect-dask``.
+3. **DuckLake**: the ducklake extension ships in the PyPI package ``duckdb-extension-ducklake``
    (same version as duckdb); a warehouse ingested from the first partition is copied into a lake
    (DuckDB-file catalogue, Parquet data files), then several reader processes query it at once.
-   A PostgreSQL catalogue (many writers and readers on many machines) is on paper only here.
+4. **DuckLake on PostgreSQL** (``lake_pg.py``): the catalogue in a throwaway local PostgreSQL 15
+   server; writer processes append the partitions at once while reader processes query, every
+   reader count checked to be a whole snapshot's. Needs PostgreSQL's server binaries and
+   ``duckdb-extension-postgres-scanner``.
 
 Prints one JSON object.
 """
@@ -62,10 +70,7 @@ def process_partition(path: str) -> tuple[int, int]:
     return len(records), studies.height
 
 
-def dask_demo(parts: list[Path]) -> dict:
-    t0 = time.perf_counter()
-    serial = [process_partition(str(p)) for p in parts]
-    t_serial = time.perf_counter() - t0
+def dask_demo(parts: list[Path], serial: list[tuple[int, int]], t_serial: float) -> dict:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -84,6 +89,66 @@ def dask_demo(parts: list[Path]) -> dict:
             "serial_seconds": round(t_serial, 2), "serial_per_second": round(n / t_serial, 1),
             "dask_seconds": round(t_dask, 2), "dask_per_second": round(n / t_dask, 1),
             "speedup": round(t_serial / t_dask, 2)}
+
+
+def prefect_dask_demo(parts: list[Path], serial: list[tuple[int, int]], work: Path) -> dict:
+    """``process_partition`` mapped over the partitions by a Prefect flow on a ``DaskTaskRunner``."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        return {"ran": False, "why": "prefect-dask not installed (pip install prefect-dask)"}
+    home = work / "prefect-home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+    from dask.distributed import Client, LocalCluster
+    from prefect import flow, task
+    from prefect.testing.utilities import prefect_test_harness
+
+    workers = os.cpu_count() or 2
+    partition_task = task(process_partition, name="parse-normalise-extract", retries=1)
+    empty_task = task(_nothing, name="nothing")
+    paths = [str(p) for p in parts]
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:  # warm the workers' imports, as in the plain Dask demo
+            client.submit(process_partition, paths[0]).result()
+
+        runner = DaskTaskRunner(address=cluster.scheduler_address)
+
+        @flow(name="fan-out", task_runner=runner)
+        def fan_out(paths: list[str]) -> list[tuple[int, int]]:
+            return [f.result() for f in partition_task.map(paths)]
+
+        @flow(name="fan-out-empty", task_runner=runner)
+        def fan_out_empty(paths: list[str]) -> list[tuple[int, int]]:
+            return [f.result() for f in empty_task.map(paths)]
+
+        t0 = time.perf_counter()
+        with prefect_test_harness(server_startup_timeout=60):
+            t_server = time.perf_counter() - t0
+            t_empty = []
+            for _ in range(2):  # the first flow run of a process also pays for its API client
+                t0 = time.perf_counter()
+                fan_out_empty(paths)
+                t_empty.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            results = fan_out(paths)
+            t_flow = time.perf_counter() - t0
+    assert [tuple(r) for r in results] == serial, "the Prefect flow and the serial run disagree"
+    n = sum(r[0] for r in serial)
+    return {"ran": True, "records": n, "partitions": len(parts), "workers": workers,
+            "server_start_seconds": round(t_server, 2),
+            "flow_seconds": round(t_flow, 2), "flow_per_second": round(n / t_flow, 1),
+            "task_runs": len(results),
+            "same_flow_no_work_seconds": [round(t, 2) for t in t_empty],
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
+def _nothing(path: str) -> tuple[int, int]:
+    """The Prefect demo's empty task: the flow's own cost, with the same task runs and no work."""
+    return 0, 0
 
 
 def _ducklake_path() -> Path | None:
@@ -154,6 +219,7 @@ def ducklake_demo(part: Path, work: Path, readers: int = 4) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lake_pg import ducklake_postgres_demo  # beside this file
     ap = argparse.ArgumentParser()
     ap.add_argument("file", type=Path)
     ap.add_argument("--work", type=Path, required=True)
@@ -162,7 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     import logging
     logging.disable(logging.WARNING)
     parts = split(args.file, args.work / "raw", args.partition)
-    out = {"dask": dask_demo(parts), "ducklake": ducklake_demo(parts[0], args.work)}
+    t0 = time.perf_counter()
+    serial = [process_partition(str(p)) for p in parts]
+    t_serial = time.perf_counter() - t0
+    out = {"dask": dask_demo(parts, serial, t_serial),
+           "prefect_dask": prefect_dask_demo(parts, serial, args.work),
+           "ducklake": ducklake_demo(parts[0], args.work),
+           "ducklake_postgres": ducklake_postgres_demo(parts, args.work)}
     shutil.rmtree(args.work, ignore_errors=True)
     json.dump(out, sys.stdout)
     print()
