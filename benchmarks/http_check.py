@@ -4,8 +4,9 @@
 
 * ``backfill``: ``search`` + ``iter_batches`` over every record of FILE through ``open_client``
   with a fake clock (the client's 1/3 s waits are counted, not slept), so any N is quick. The
-  bound is ``ceil(N / batch_size) + 2``; over the esearch cap (10,000) the search is split by
-  date, which costs extra esearch calls (reported as ``searches``).
+  bound is ``ceil(N / batch_size) + 2``; over the esearch cap (10,000) the search is made again in
+  create-date windows, which costs extra esearch calls (reported as ``searches``; ``least_possible``
+  is the fewest requests any client needs when no search returns more than the cap).
 * ``--nightly``: ``evidence.pipeline.nightly`` twice on a fresh warehouse, real clock, the replay
   serving FILE: a full backfill, then a night with nothing new (bound: 3 requests). The server
   stamps every request it receives; ``max_in_any_1s`` is the most requests inside any one-second
@@ -66,11 +67,14 @@ def backfill(path: Path) -> dict:
             got = sum(len(b.requested) for b in iter_batches(client, result, s.batch_size))
             n = len(replay.records)
             bound = math.ceil(n / s.batch_size) + 2
+            # over the cap no search returns more than ``esearch_cap`` PMIDs: besides the first,
+            # which finds the set is too big, at least ceil(n / cap) more are needed
+            least = math.ceil(n / s.batch_size) + 1 + (math.ceil(n / s.esearch_cap) if n > s.esearch_cap else 0)
             searches = sum(1 for r in replay.requests if r[1].startswith("esearch"))
             return {"records": n, "fetched": got, "batch_size": s.batch_size, "requests": client.requests_made,
                     "server_requests": len(replay.requests), "searches": searches,
                     "efetches": len(replay.requests) - searches, "bound": bound,
-                    "within_bound": client.requests_made <= bound,
+                    "within_bound": client.requests_made <= bound, "least_possible": least,
                     "fake_clock_seconds": round(now[0], 1)}
 
 

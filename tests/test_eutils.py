@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from ncbi_server import (FIXTURES, SNAPSHOT, FakeTime, Reply, esearch_xml, fake_time,  # noqa: F401
@@ -13,7 +15,7 @@ from ncbi_server import (FIXTURES, SNAPSHOT, FakeTime, Reply, esearch_xml, fake_
 
 from evidence.errors import NCBIError, QueryError
 from evidence.fetch import EUtils, ReplayServer, SearchResult, fetch_ids, iter_batches, redact, search, windowed_term
-from evidence.fetch.eutils import RATE_MARGIN, parse_esearch
+from evidence.fetch.eutils import RATE_MARGIN, WINDOW_AIM, parse_esearch
 from evidence.parse import parse_all
 from evidence.settings import Settings
 
@@ -284,10 +286,55 @@ def test_results_over_the_cap_are_split_by_create_date(replay, fake_time, snapsh
     assert len(result.parts) > 1 and all(0 < p.count <= 10 for p in result.parts)
     assert all('[crdt] : "' in p.term and p.term.startswith("(dry needling) AND (") for p in result.parts)
     assert sorted(result.pmids) == sorted(snapshot_pmids) and result.count == 26
+    searched = client.requests_made
     batches = list(iter_batches(client, result, 4))
     fetched = [p for b in batches for p in pmids_in(b.body)]
     assert sorted(fetched) == sorted(snapshot_pmids)  # all 26, none twice
     assert [b.index for b in batches] == list(range(len(batches)))
+    # fetched by id list across the parts' edges: full batches, ceil(26 / 4) requests
+    assert [len(b.requested) for b in batches] == [4] * 6 + [2]
+    assert client.requests_made - searched == math.ceil(26 / 4)
+
+
+@pytest.fixture(scope="module")
+def thousands(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 generated records (the benchmarks' generator: real corpus text, dates spread over decades)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import generate
+    return generate.generate(2000, tmp_path_factory.mktemp("gen") / "pubmed-2000.xml", seed=5)
+
+
+def test_a_search_ten_times_over_the_cap_takes_few_searches(thousands, fake_time):
+    """At 10x the cap (as 100,000 records are at NCBI's 10,000), the create-date windows are sized
+    from the records the window before held: a few searches more than the 1 + 10 it takes at least,
+    where halving the date range took 3x as many."""
+    with ReplayServer(thousands) as server:
+        client = make_client(server, fake_time)
+        result = search(client, "knee", 200, today=date(2026, 11, 21))
+        searches = client.requests_made
+        batches = list(iter_batches(client, result, 20))
+        pmids = [p for b in batches for p in pmids_in(b.body)]
+    assert result.count == 2000 and len(set(result.pmids)) == 2000 and sorted(pmids) == sorted(result.pmids)
+    assert all(0 < p.count <= 200 for p in result.parts)
+    assert searches <= 1 + math.ceil(2000 / (WINDOW_AIM * 200)) + 2
+    assert client.requests_made == searches + 2000 // 20
+
+
+def test_records_added_during_the_windows_are_searched_too(replay, fake_time, snapshot_pmids, caplog):
+    """The first search's count tells when the rest fits in one last search; if PubMed added records
+    meanwhile, that search is over the cap and the walk goes on window by window."""
+    client = make_client(replay, fake_time)
+    real = client.esearch
+
+    def fewer_at_first(term: str, **kw):  # as if 12 of the 26 records arrived after the first search
+        found = real(term, **kw)
+        return found if "[crdt]" in term else SearchResult(term, found.count - 12, found.pmids[:-12], None, None)
+
+    client.esearch = fewer_at_first
+    with caplog.at_level(logging.WARNING, logger="evidence"):
+        result = search(client, "dry needling", 10, today=date(2026, 1, 1))
+    assert sorted(result.pmids) == sorted(snapshot_pmids) and all(0 < p.count <= 10 for p in result.parts)
+    assert "the create-date searches found 26 records, the first search 14" in caplog.text
 
 
 def test_one_day_over_the_cap_cannot_be_split(replay, fake_time):

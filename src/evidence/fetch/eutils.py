@@ -68,8 +68,9 @@ for _name in ("urllib3.connectionpool", __name__):
 class SearchResult:
     """One esearch: the count, the PMIDs (up to the cap) and the history-server handle.
 
-    ``parts`` is non-empty when the result set was over the esearch cap and was split by create
-    date; then each part has its own handle and ``pmids`` is the union of the parts'.
+    ``parts`` is non-empty when the result set was over the esearch cap and was searched again
+    in create-date parts; then ``pmids`` is the union of the parts' and there is no handle (the
+    records are fetched by id list).
     """
 
     term: str
@@ -400,66 +401,87 @@ class EUtils:
         return read(body, shown)
 
 
+# Over the cap, the search walks back from today in create-date windows sized from the density
+# of the window before: each aims at WINDOW_AIM of the cap (a window over the cap is one request
+# lost), the first spans FIRST_WINDOW_DAYS, and a window grows at most WINDOW_GROWTH times.
+WINDOW_AIM = 0.8
+FIRST_WINDOW_DAYS = 365
+WINDOW_GROWTH = 8
+
+
 def search(client: EUtils, term: str, cap: int, *, today: date | None = None) -> SearchResult:
-    """esearch ``term``; a result set over ``cap`` is split by create date so nothing is cut.
+    """esearch ``term``; a result set over ``cap`` is searched again in create-date parts so nothing is cut.
 
     NCBI returns at most 10,000 PMIDs per search (and efetch through the history server stops
-    there too), so a larger set is searched again in create-date ([crdt]) halves, recursively,
-    until each part fits. Every record has exactly one create date, so the parts do not overlap
-    and their union is the whole set. ``today`` (default: the machine's date) bounds the range.
+    there too), so a larger set is searched again in create-date ([crdt]) windows, newest first,
+    each sized from how many records the one before held, until the records left fit in one last
+    search back to the earliest date. Every record has exactly one create date, so the windows do
+    not overlap and their union is the whole set. ``today`` (default: the machine's date) bounds
+    the range.
     """
     first = client.esearch(term, retmax=cap)
     if first.count <= cap:
         return first
-    log.info("%d records match, over the esearch cap of %d: splitting the search by create date",
+    log.info("%d records match, over the esearch cap of %d: searching them again by create date",
              first.count, cap)
     # NCBI dates records in US Eastern time: a margin keeps today's records inside the range.
     end = (today or date.today()) + timedelta(days=2)
-    parts = _split(client, term, cap, OPEN_START, end)
+    parts = _windows(client, term, cap, first.count, end)
     pmids = tuple(dict.fromkeys(p for part in parts for p in part.pmids))
     if len(pmids) != first.count:
-        log.warning("the split searches found %d records, the first search %d (PubMed changed "
-                    "in between); the split's records are used", len(pmids), first.count)
+        log.warning("the create-date searches found %d records, the first search %d (PubMed changed "
+                    "in between); the create-date searches' records are used", len(pmids), first.count)
     return SearchResult(term=term, count=len(pmids), pmids=pmids, webenv=None, query_key=None,
                         parts=tuple(parts))
 
 
-def _split(client: EUtils, term: str, cap: int, start: date, end: date) -> list[SearchResult]:
-    """The non-empty parts of ``term`` created in [start, end], each at most ``cap`` records."""
-    part = client.esearch(f"({term}) AND {date_clause('crdt', start, end)}", retmax=cap)
-    if part.count == 0:
-        return []
-    if part.count <= cap:
-        return [part]
-    if start >= end:
-        raise NCBIError(f"{part.count} records were created on {pubmed_date(start)} alone, over the esearch "
-                        f"cap of {cap}; narrow the query, or raise EVIDENCE_ESEARCH_CAP if the server allows")
-    middle = start + (end - start) // 2
-    return _split(client, term, cap, start, middle) + _split(client, term, cap, middle + timedelta(days=1), end)
+def _windows(client: EUtils, term: str, cap: int, total: int, end: date) -> list[SearchResult]:
+    """The non-empty create-date windows of ``term`` from ``end`` back to ``OPEN_START``, each at
+    most ``cap`` records; ``total`` (the first search's count) tells when the rest fits in one."""
+    parts: list[SearchResult] = []
+    found, hi, days = 0, end, FIRST_WINDOW_DAYS
+    trust_total = True  # until the records left outgrow the count (PubMed added some meanwhile)
+    while True:
+        last = trust_total and total - found <= cap
+        lo = OPEN_START if last else max(OPEN_START, hi - timedelta(days=days - 1))
+        part = client.esearch(f"({term}) AND {date_clause('crdt', lo, hi)}", retmax=cap)
+        span = (hi - lo).days + 1
+        if part.count > cap:
+            if lo == hi:
+                raise NCBIError(f"{part.count} records were created on {pubmed_date(lo)} alone, over the esearch "
+                                f"cap of {cap}; narrow the query, or raise EVIDENCE_ESEARCH_CAP if the server allows")
+            trust_total = trust_total and not last
+            days = max(1, min(span - 1, int(span * cap * WINDOW_AIM / part.count)))
+            continue
+        if part.count:
+            parts.append(part)
+            found += part.count
+        if lo == OPEN_START:
+            return parts
+        hi = lo - timedelta(days=1)
+        days = max(1, min(span * WINDOW_GROWTH, int(span * cap * WINDOW_AIM / max(part.count, 1))))
 
 
 def iter_batches(client: EUtils, result: SearchResult, batch_size: int) -> Iterator[Batch]:
     """efetch every record of ``result``, ``batch_size`` at a time, in order.
 
     Through the history server (WebEnv/query_key and a ``retstart`` loop) when the search has a
-    handle, part by part when it was split; by id list otherwise. ``Batch.requested`` is the
-    slice of the search's id list the batch should hold, so the caller can check it did.
+    handle; by id list otherwise, which includes a search made in create-date parts: its batches
+    are then full across the parts' edges, so N records take ceil(N / batch_size) requests either
+    way. ``Batch.requested`` is the slice of the search's id list the batch should hold, so the
+    caller can check it did.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    index = 0
-    for part in result.parts or (result,):
-        if part.webenv and part.query_key:
-            for start in range(0, part.count, batch_size):
-                body = client.efetch(webenv=part.webenv, query_key=part.query_key, retstart=start,
-                                     retmax=batch_size)
-                yield Batch(index, body, part.pmids[start:start + batch_size])
-                index += 1
-        else:
-            for start in range(0, len(part.pmids), batch_size):
-                chunk = part.pmids[start:start + batch_size]
-                yield Batch(index, client.efetch(ids=chunk), chunk)
-                index += 1
+    if result.webenv and result.query_key:
+        for index, start in enumerate(range(0, result.count, batch_size)):
+            body = client.efetch(webenv=result.webenv, query_key=result.query_key, retstart=start,
+                                 retmax=batch_size)
+            yield Batch(index, body, result.pmids[start:start + batch_size])
+    else:
+        for index, start in enumerate(range(0, len(result.pmids), batch_size)):
+            chunk = result.pmids[start:start + batch_size]
+            yield Batch(index, client.efetch(ids=chunk), chunk)
 
 
 def fetch_ids(client: EUtils, pmids: Sequence[str], batch_size: int) -> Iterator[Batch]:
