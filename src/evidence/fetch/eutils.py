@@ -450,8 +450,10 @@ def _windows(client: EUtils, term: str, cap: int, total: int, end: date) -> list
             if lo == hi:
                 raise NCBIError(f"{part.count} records were created on {pubmed_date(lo)} alone, over the esearch "
                                 f"cap of {cap}; narrow the query, or raise EVIDENCE_ESEARCH_CAP if the server allows")
-            trust_total = trust_total and not last
-            days = max(1, min(span - 1, int(span * cap * WINDOW_AIM / part.count)))
+            if last:  # PubMed added records since the first search: go on window by window
+                trust_total = False
+            else:
+                days = max(1, min(span - 1, int(span * cap * WINDOW_AIM / part.count)))
             continue
         if part.count:
             parts.append(part)
