@@ -125,10 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     with t:
         report = ingest(_settings(args.work), [args.file], on_stage=on_stage)
     n = report.new + report.updated + report.unchanged
+    size = _settings(args.work).db.stat().st_size
     shutil.rmtree(args.work, ignore_errors=True)
     json.dump({"mode": args.mode, "records": n, "seconds": round(t.wall, 2), "cpu_seconds": round(t.cpu, 2),
                "per_second": round(n / t.wall), "load_average": round(load, 2),
-               "at": time.strftime("%H:%M:%S"), "stages": marks}, sys.stdout)
+               "at": time.strftime("%H:%M:%S"), "stages": marks,
+               "warehouse_mb": round(size / 1e6, 1)}, sys.stdout)
     print()
     return 0
 
