@@ -56,7 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVIDENCE_MAX_RETRIES", "max_retries", "5",
             "retries of one E-utilities request on 429, 5xx, timeouts and dropped connections"),
     Setting("EVIDENCE_ESEARCH_CAP", "esearch_cap", "10000",
-            "most records one search may return; larger result sets are split by date"),
+            "most records one search may return; larger result sets are searched again by create date"),
     Setting("EVIDENCE_SCHEDULE", "schedule", "30 2 * * *", "cron schedule of the nightly deployment"),
     Setting("EVIDENCE_DEPLOYMENT", "deployment", "nightly",
             "name of the deployment `evidence serve` serves (`nightly/<name>`): one per warehouse on a Prefect server"),
