@@ -44,7 +44,7 @@ COUNTS = ("SELECT (SELECT count(*) FROM lake.articles), "
           "(SELECT count(*) FROM lake.articles a JOIN lake.studies s USING (pmid))")
 
 
-def _extension(module: str, name: str) -> Path | None:
+def extension_file(module: str, name: str) -> Path | None:
     """The ``.duckdb_extension`` file a PyPI extension wheel ships for this duckdb version."""
     try:
         import duckdb
@@ -70,14 +70,9 @@ def connect(cfg: dict, read_only: bool = False):  # -> duckdb.DuckDBPyConnection
 
 def _frames(part: str) -> dict:
     """The four lake tables' rows for one raw partition (polars frames)."""
-    from evidence.extract import extract_studies
-    from evidence.normalise import frames
-    from evidence.parse import Deletion, iter_records, paused_gc
-    with paused_gc():
-        records = [r for r in iter_records(part) if not isinstance(r, Deletion)]
-    fr = frames(records)
-    return {"articles": fr["articles"], "studies": extract_studies(fr["articles"]),
-            "authors": fr["authors"], "mesh_terms": fr["mesh_terms"]}
+    from scale import partition_frames  # beside this file
+    _, fr, studies = partition_frames(part)
+    return {"articles": fr["articles"], "studies": studies, "authors": fr["authors"], "mesh_terms": fr["mesh_terms"]}
 
 
 def writer(cfg_json: str, name: str, *parts: str) -> None:
@@ -202,8 +197,8 @@ def _sums(sizes: list[int]) -> set[int]:
 
 def ducklake_postgres_demo(parts: list[Path], work: Path, readers: int = 3, writers: int | None = None) -> dict:
     """Run the demo over ``parts`` (raw partitions, at least two); figures as a flat-ish JSON-able dict."""
-    pg_ext = _extension("duckdb_extension_postgres_scanner", "postgres_scanner")
-    lake_ext = _extension("duckdb_extension_ducklake", "ducklake")
+    pg_ext = extension_file("duckdb_extension_postgres_scanner", "postgres_scanner")
+    lake_ext = extension_file("duckdb_extension_ducklake", "ducklake")
     if pg_ext is None or lake_ext is None:
         return {"ran": False, "why": "pip install duckdb-extension-postgres-scanner==1.5.5 "
                                      "duckdb-extension-ducklake==1.5.5 (same version as duckdb)"}

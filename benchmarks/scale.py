@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 _RECORD = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>\s*", re.S)
 
@@ -58,16 +59,21 @@ def _write(out: Path, k: int, head: bytes, records: list[bytes]) -> Path:
     return land.land(out, "partitions", k + 1, head + b"".join(records) + b"</PubmedArticleSet>\n").path
 
 
-def process_partition(path: str) -> tuple[int, int]:
-    """parse -> normalise -> extract one raw file; what a Prefect task or Dask worker runs."""
+def partition_frames(path: str) -> tuple[int, dict, Any]:
+    """parse -> normalise -> extract one raw file: its record count, table frames and studies."""
     from evidence.extract import extract_studies
     from evidence.normalise import frames
     from evidence.parse import Deletion, iter_records, paused_gc
     with paused_gc():
         records = [r for r in iter_records(path) if not isinstance(r, Deletion)]
     fr = frames(records)
-    studies = extract_studies(fr["articles"])
-    return len(records), studies.height
+    return len(records), fr, extract_studies(fr["articles"])
+
+
+def process_partition(path: str) -> tuple[int, int]:
+    """What a Prefect task or Dask worker runs on one raw file; only the counts travel back."""
+    n, _, studies = partition_frames(path)
+    return n, studies.height
 
 
 def dask_demo(parts: list[Path], serial: list[tuple[int, int]], t_serial: float) -> dict:
@@ -151,17 +157,6 @@ def _nothing(path: str) -> tuple[int, int]:
     return 0, 0
 
 
-def _ducklake_path() -> Path | None:
-    try:
-        import duckdb
-        import duckdb_extension_ducklake
-    except ImportError:
-        return None
-    base = Path(duckdb_extension_ducklake.__file__).parent
-    found = sorted(base.glob(f"extensions/v{duckdb.__version__}/ducklake.duckdb_extension"))
-    return found[0] if found else None
-
-
 _READER = """
 import sys, time, duckdb
 ext, lake, data = sys.argv[1:4]
@@ -179,7 +174,8 @@ print(n, round(time.perf_counter() - t, 3))
 
 
 def ducklake_demo(part: Path, work: Path, readers: int = 4) -> dict:
-    ext = _ducklake_path()
+    from lake_pg import extension_file  # beside this file
+    ext = extension_file("duckdb_extension_ducklake", "ducklake")
     if ext is None:
         return {"ran": False, "why": "duckdb-extension-ducklake not installed"}
     import duckdb

@@ -62,7 +62,7 @@ def _precompute(path: Path, extract: bool) -> list[tuple[int, Any, Any]]:
     return out
 
 
-def _install(path: Path, chunks: list[tuple[int, Any, Any]]) -> None:
+def _install(chunks: list[tuple[int, Any, Any]]) -> None:
     """Hand the precomputed chunks to the pipeline in place of parse, normalise (and extract)."""
     import evidence.extract
     import evidence.pipeline as pipeline
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from evidence.pipeline import ingest
     if args.mode != "full":
-        _install(args.file, _precompute(args.file, extract=args.mode == "free-parse-extract"))
+        _install(_precompute(args.file, extract=args.mode == "free-parse-extract"))
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     load = os.getloadavg()[0]
