@@ -33,10 +33,11 @@ def frame(rows: Sequence[dict]) -> pl.DataFrame:
     return pl.DataFrame(full, schema=ARTICLES, orient="row") if full else pl.DataFrame(schema=ARTICLES)
 
 
-def extract_table(cases: Mapping[str, dict]) -> dict[str, dict]:
-    """Extract every case in one call (the per-call overhead dominates tiny frames); rows by case id."""
+def extract_table(cases: Mapping[str, dict], conditions=None) -> dict[str, dict]:
+    """Extract every case in one call (the per-call overhead dominates tiny frames); rows by case id.
+    ``conditions``: the topic's (``extract_studies``), the knee's when None."""
     rows = [article(case_id, **spec) for case_id, spec in cases.items()]
-    out = extract_studies(frame(rows))
+    out = extract_studies(frame(rows), conditions)
     return {r["pmid"]: r for r in out.iter_rows(named=True)}
 
 

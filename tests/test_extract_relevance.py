@@ -1,9 +1,11 @@
-"""Relevance (dry needling for a knee condition in people who have it), condition, technique, muscles."""
+"""Relevance (dry needling for a knee condition in people who have it, or for the conditions of
+another topic), condition, technique, muscles."""
 
 from __future__ import annotations
 
 import pytest
 
+from evidence.extract import EXTRACTOR_VERSION, KNEE, extractor_version
 from test_extract_helpers import extract_table, pick
 
 CASES = {
@@ -48,3 +50,45 @@ def rows():
 def test_relevance(rows, case):
     expected = CASES[case][1]
     assert pick(rows[case], expected) == expected
+
+
+# The same records read for a shoulder topic (``conditions = ["shoulder_pain"]`` in its topic file).
+SHOULDER_CASES = {
+    "shoulder-dn": ({"title": "Dry needling of the infraspinatus for shoulder impingement",
+                     "sections": "Patients with subacromial pain received dry needling of the infraspinatus."},
+                    {"relevant": True, "condition": "shoulder_pain"}),
+    # neck comes before shoulder in the vocabulary: the topic's own conditions are read first
+    "neck-and-shoulder": ({"title": "Dry needling for neck pain and shoulder impingement in office workers",
+                           "sections": "Office workers with neck pain and shoulder pain were needled."},
+                          {"relevant": True, "condition": "shoulder_pain"}),
+    "knee-dn": (CASES["knee-dn"][0], {"relevant": False, "condition": "knee_oa"}),
+    "shoulder-acupuncture": ({"title": "Acupuncture for frozen shoulder",
+                              "sections": "Patients received acupuncture at classical acupoints."},
+                             {"relevant": False, "condition": "shoulder_pain"}),
+    "shoulder-healthy": ({"title": "Dry needling of the supraspinatus and shoulder strength",
+                          "sections": "Thirty healthy volunteers without shoulder pain received dry needling."},
+                         {"relevant": False}),
+}
+
+
+@pytest.fixture(scope="module")
+def shoulder_rows():
+    return extract_table({k: spec for k, (spec, _) in SHOULDER_CASES.items()}, conditions=["shoulder_pain"])
+
+
+@pytest.mark.parametrize("case", SHOULDER_CASES)
+def test_relevance_follows_the_topics_conditions(shoulder_rows, case):
+    expected = SHOULDER_CASES[case][1]
+    assert pick(shoulder_rows[case], expected) == expected
+
+
+def test_the_knee_topic_reads_the_same_records_as_before(rows):
+    knee = extract_table({k: CASES[k][0] for k in ("neck", "knee-dn")}, conditions=list(reversed(KNEE)))
+    assert pick(knee["neck"], {"relevant": 0, "condition": 0}) == {"relevant": False, "condition": "neck_pain"}
+    assert knee["knee-dn"] == rows["knee-dn"]
+
+
+def test_facts_read_for_other_conditions_carry_them_in_their_version(shoulder_rows, rows):
+    assert rows["knee-dn"]["extractor_version"] == EXTRACTOR_VERSION == extractor_version(KNEE)
+    assert shoulder_rows["knee-dn"]["extractor_version"] == f"{EXTRACTOR_VERSION}+shoulder_pain"
+    assert extractor_version(["shoulder_pain", "neck_pain", "shoulder_pain"]) == f"{EXTRACTOR_VERSION}+neck_pain+shoulder_pain"

@@ -137,8 +137,8 @@ def test_an_extractor_update_records_new_facts_with_its_version(trial, tmp_path,
     load(s, tmp_path, "v2", new_version(pmid))
     original = evidence.extract.extract_studies
 
-    def improved(articles: pl.DataFrame) -> pl.DataFrame:
-        out = original(articles).with_columns(pl.lit("9999.1").alias("extractor_version"))
+    def improved(articles: pl.DataFrame, conditions=None) -> pl.DataFrame:
+        out = original(articles, conditions).with_columns(pl.lit("9999.1").alias("extractor_version"))
         return out.with_columns(pl.when(pl.col("pmid") == pmid).then(pl.col("sample_size") + 1)
                                 .otherwise(pl.col("sample_size")).alias("sample_size"))
 

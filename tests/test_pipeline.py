@@ -13,7 +13,7 @@ import pyarrow
 import pytest
 from lxml import etree
 
-from conftest import SNAPSHOT, make_settings, q, sha
+from conftest import DEV_XML, SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline
 from evidence.errors import BadInputError, RunLockedError, WarehouseError
 from evidence.warehouse import run_lock
@@ -431,3 +431,26 @@ def test_changes_left_in_a_write_ahead_log_are_kept_not_replayed_later(settings,
     rows = q(settings.db, "SELECT journal_title FROM articles WHERE journal_title = 'edited by hand'")
     assert len(rows) == 1  # kept, once, and the run's new rows are all there
     assert q(settings.db, "SELECT count(*) FROM articles")[0][0] == 26
+
+
+def test_a_warehouse_for_another_topic_calls_relevant_what_its_topic_file_lists(settings, tmp_path):
+    """Knee first; then the topic file says neck, and a rebuild reads the facts again for it."""
+    from dataclasses import replace
+
+    from evidence.extract import EXTRACTOR_VERSION
+    neck_trial, knee_review = "38364664", "39954145"  # labelled neck_pain and knee_oa in the dev corpus
+    relevant = "SELECT pmid, relevant, condition, extractor_version FROM studies WHERE pmid IN (?, ?) ORDER BY pmid"
+    pipeline.ingest(settings, [DEV_XML])
+    assert q(settings.db, relevant, [neck_trial, knee_review]) == [
+        (neck_trial, False, "neck_pain", EXTRACTOR_VERSION), (knee_review, True, "knee_oa", EXTRACTOR_VERSION)]
+
+    topic = tmp_path / "neck.toml"
+    topic.write_text('conditions = ["neck_pain"]\narea = "neck"\nquery = "\\"Dry Needling\\"[Mesh] AND neck*[tiab]"\n')
+    neck = replace(settings, topic=topic)
+    report = pipeline.rebuild(neck)
+    version = f"{EXTRACTOR_VERSION}+neck_pain"
+    assert report.extractor_version == version
+    assert q(settings.db, relevant, [neck_trial, knee_review]) == [
+        (neck_trial, True, "neck_pain", version), (knee_review, False, "knee_oa", version)]
+    assert q(settings.db, "SELECT DISTINCT extractor_version FROM studies") == [(version,)]
+    assert q(settings.db, "SELECT extractor_version FROM runs WHERE run_id = ?", [report.run_id]) == [(version,)]

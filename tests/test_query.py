@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from evidence.errors import ConfigError
-from evidence.fetch import topic_query, windowed_term
+from evidence.extract import KNEE
+from evidence.fetch import topic_query, topic_scope, windowed_term
 from evidence.fetch.query import load_topic
 from evidence.settings import Settings
 
@@ -53,6 +54,41 @@ def test_a_bad_topic_file_says_what_to_fix(tmp_path, text, says):
     topic.write_text(text)
     with pytest.raises(ConfigError, match=re.escape(says)):
         load_topic(topic)
+
+
+def test_a_topic_is_about_the_knee_unless_its_file_lists_other_conditions(tmp_path):
+    assert (topic_scope(Settings()).conditions, topic_scope(Settings()).area) == (KNEE, "knee")
+    topic = tmp_path / "topic.toml"
+    topic.write_text('query = "cupping AND shoulder"\n')
+    assert topic_scope(Settings(topic=topic)) == topic_scope(Settings())
+    topic.write_text('conditions = ["shoulder_pain", "neck_pain", "shoulder_pain"]\narea = "shoulder"\n'
+                     '[concepts]\nwhat = ["\\"Dry Needling\\"[Mesh]"]\nwhere = ["shoulder*[tiab]"]\n')
+    scope = topic_scope(Settings(topic=topic, query="anything"))  # a query replaces the query only
+    assert (scope.conditions, scope.area) == (("shoulder_pain", "neck_pain"), "shoulder")
+    assert load_topic(topic) == '("Dry Needling"[Mesh]) AND (shoulder*[tiab])'
+
+
+@pytest.mark.parametrize("text, says", [
+    ('query = "x"\nconditions = ["frozen_shoulder"]', "unknown condition label(s) 'frozen_shoulder'"),
+    ('query = "x"\nconditions = []', "non-empty list of condition labels"),
+    ('query = "x"\nconditions = "shoulder_pain"', "non-empty list of condition labels"),
+    ('query = "x"\nconditions = ["shoulder_pain"]', "add a top-level `area"),
+    ('query = "x"\nconditions = ["knee_oa", "hip_pain"]', "add a top-level `area"),
+    ('query = "x"\nconditions = ["shoulder_pain"]\narea = ""', "`area` must be a non-empty string"),
+])
+def test_bad_conditions_say_what_to_fix(tmp_path, text, says):
+    topic = tmp_path / "topic.toml"
+    topic.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(says)) as err:
+        topic_scope(Settings(topic=topic))
+    assert str(topic) in str(err.value)
+
+
+def test_conditions_written_below_concepts_are_not_taken_for_a_concept(tmp_path):
+    topic = tmp_path / "topic.toml"
+    topic.write_text('[concepts]\nwhat = ["needl*[tiab]"]\nconditions = ["shoulder_pain"]\n')
+    with pytest.raises(ConfigError, match="move it above \\[concepts\\]"):
+        topic_query(Settings(topic=topic))
 
 
 def test_a_missing_topic_file_names_the_setting(tmp_path):

@@ -148,7 +148,9 @@ class Run:
 
     def __init__(self, settings: Settings, kind: str, *, progress: Progress | None = None,
                  fresh: bool = False, lock_wait: float = 0.0, on_stage: StageHook | None = None) -> None:
+        from .fetch.query import topic_scope
         self.settings = settings
+        self.scope = topic_scope(settings)  # the topic's conditions: what the extraction calls relevant
         self.kind = kind
         self.progress = progress or (lambda msg: None)
         self.fresh = fresh
@@ -176,8 +178,8 @@ class Run:
         s = self.settings
         self._lock.enter_context(run_lock(s.db, wait=self.lock_wait))
         try:
-            from .extract import EXTRACTOR_VERSION
-            self.report.extractor_version = EXTRACTOR_VERSION
+            from .extract import extractor_version
+            self.report.extractor_version = extractor_version(self.scope.conditions)
             staged = self._staged.enter_context(stage(s.db, fresh=self.fresh, before_publish=self._before_publish))
             self.con = staged.con
             logging.getLogger("evidence").addHandler(self._problems)
@@ -570,6 +572,7 @@ def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "
     their own while this thread loads the ones before (``evidence.overlap``)."""
     from .extract import extract_studies
     from .overlap import overlapped
+    conditions = run.scope.conditions
 
     def normalise(chunk: tuple[list[dict], list[Deletion], list[_Read]]) -> tuple[Any, int, list[Deletion], list[_Read]]:
         records, deletions, done = chunk
@@ -577,7 +580,8 @@ def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "
 
     def extract(item: tuple[Any, int, list[Deletion], list[_Read]]) -> tuple[Any, Any, int, list[Deletion], list[_Read]]:
         frames, n, deletions, done = item
-        return frames, (extract_studies(frames["articles"]) if frames is not None else None), n, deletions, done
+        return (frames, (extract_studies(frames["articles"], conditions) if frames is not None else None), n,
+                deletions, done)
 
     with _loading(run.con):
         for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK, bodies), normalise,
@@ -613,7 +617,8 @@ def _load_pooled(run: Run, paths: list[Path], stats: ParseStats, progress: _Prog
     with _loading(run.con, memory_limit=POOL_DUCKDB_MEMORY):
         tasks = checked(pool.plan(paths, POOL_TASK, min(LOAD_CHUNK, POOL_CHUNK)))
         for i, (task, results) in enumerate(pool.run_ordered(tasks, workers, ahead=POOL_AHEAD, polars_threads=POOL_THREADS,
-                                                             on_error=canonical_error), 1):
+                                                             on_error=canonical_error,
+                                                             conditions=run.scope.conditions), 1):
             for piece in task.pieces:  # one result per piece, in order
                 result = results.pop(0)  # each dropped once loaded
                 for name in ("articles", "deleted", "books_skipped", "other_skipped", "articles_skipped"):
@@ -641,9 +646,11 @@ def apply_counts(report: RunReport, counts: LoadCounts) -> None:
 
 
 def preflight(settings: Settings) -> None:
-    """Check what can be checked before any work (the topic file and its query): ConfigError if not."""
-    from .fetch import topic_query
+    """Check what can be checked before any work (the topic file, its query and its conditions):
+    ConfigError if not."""
+    from .fetch import topic_query, topic_scope
     topic_query(settings)
+    topic_scope(settings)
 
 
 def nightly(settings: Settings, *, full: bool = False, since: dt.date | None = None,

@@ -162,7 +162,7 @@ class Result:
     records: int
 
 
-def process(pieces: list[Piece]) -> list[Result]:
+def process(pieces: list[Piece], conditions: tuple[str, ...] | None = None) -> list[Result]:
     """What a worker does with one task: parse and normalise each piece, then extract once.
 
     Each piece becomes its own frames, loaded as its own transaction, as a chunk of the in-process
@@ -195,7 +195,8 @@ def process(pieces: list[Piece]) -> list[Result]:
     loaded = [r for r in results if r.frames is not None]
     if loaded:
         articles = [r.frames["articles"] for r in loaded]  # type: ignore[index]
-        studies = extract_studies(articles[0] if len(articles) == 1 else pl.concat(articles, rechunk=False))
+        studies = extract_studies(articles[0] if len(articles) == 1 else pl.concat(articles, rechunk=False),
+                                  conditions)  # the topic's conditions
         offset = 0
         for r, a in zip(loaded, articles):
             r.studies = studies.slice(offset, a.height)
@@ -245,12 +246,12 @@ def worker_main() -> int:
     root.propagate = False
     while True:
         try:
-            pieces = _read_msg(inp)
+            pieces, conditions = _read_msg(inp)
         except EOFError:
             return 0
         logs.records = []
         try:
-            reply: tuple[str, Any, list] = ("ok", process(pieces), logs.records)
+            reply: tuple[str, Any, list] = ("ok", process(pieces, conditions), logs.records)
         except BaseException as exc:  # sent back, raised again in the run's process
             try:
                 pickle.dumps(exc)
@@ -279,7 +280,8 @@ class WorkerError(RuntimeError):
 
 
 class _Worker:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], conditions: tuple[str, ...] | None = None) -> None:
+        self.conditions = conditions
         self.proc = subprocess.Popen([sys.executable, "-m", "evidence.workers"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, close_fds=True)
         self.inbox: queue.Queue[Task | None] = queue.Queue()
@@ -291,7 +293,7 @@ class _Worker:
     def _feed(self) -> None:  # writes tasks while the run's process reads results and loads
         try:
             while (task := self.inbox.get()) is not None:
-                _write_msg(self.proc.stdin, task.pieces)  # type: ignore[arg-type]
+                _write_msg(self.proc.stdin, (task.pieces, self.conditions))  # type: ignore[arg-type]
                 for p in task.pieces:  # sent: the run's process needs only their names from here on
                     p.data = None
             self.proc.stdin.close()  # type: ignore[union-attr]
@@ -343,16 +345,17 @@ def _child_env(threads: int | None) -> dict[str, str]:
 
 
 def run_ordered(tasks: Iterable[Task], workers: int, *, ahead: int = 2, polars_threads: int | None = None,
-                on_error: Callable[[Task, BaseException], None] | None = None) -> Iterator[tuple[Task, Result]]:
+                on_error: Callable[[Task, BaseException], None] | None = None,
+                conditions: tuple[str, ...] | None = None) -> Iterator[tuple[Task, Result]]:
     """Process tasks in ``workers`` processes; yield (task, result) in input order.
 
     At most ``ahead`` tasks per worker are in flight, so memory stays bounded however big the
     input. Task i goes to worker i mod n (tasks are of similar size). If the caller stops early
     (an error while loading) or a task fails, the workers are killed; for a failed task
     ``on_error(task, exc)`` is called after that (it may raise an error of its own), then the
-    task's error is raised.
+    task's error is raised. ``conditions``: the topic's, for the extraction (``extract_studies``).
     """
-    pool = [_Worker(_child_env(polars_threads)) for _ in range(workers)]
+    pool = [_Worker(_child_env(polars_threads), conditions) for _ in range(workers)]
     pending: deque[tuple[Task, _Worker]] = deque()
     it = iter(tasks)
     ok = False

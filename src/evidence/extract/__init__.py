@@ -3,7 +3,8 @@
 ``extract_studies(articles)`` takes the frame of ``evidence.normalise.articles_frame`` and returns
 one row per article with ``STUDIES_SCHEMA``: for every field in ``FIELDS`` its value, where it came
 from (``F_source``), the sentence or field value it came from (``F_span``) and a confidence
-(``F_confidence``), plus the ``EXTRACTOR_VERSION`` that produced it. Pure: no I/O.
+(``F_confidence``), plus the version of the extractor that produced it (``extractor_version``:
+``EXTRACTOR_VERSION``, tagged with the topic's conditions when they are not the knee's). Pure: no I/O.
 
 Unknown values are null (empty lists for list fields): the extractors abstain rather than guess.
 """
@@ -19,11 +20,11 @@ from . import comparator as _comparator, design as _design, numbers as _numbers,
 from . import registration as _registration, relevance as _relevance, results as _results, timing as _timing
 from .comparator import comparator_expr, comparator_span
 from .design import design_stages
-from .relevance import relevant_expr
+from .relevance import KNEE, relevant_expr
 from .results import adverse_expr, certainty_expr, direction_expr, direction_span
 from .text import sentences, span_source, span_text, tagged
 
-__all__ = ["EXTRACTOR_VERSION", "FIELDS", "STUDIES_SCHEMA", "extract_studies"]
+__all__ = ["EXTRACTOR_VERSION", "FIELDS", "KNEE", "STUDIES_SCHEMA", "extract_studies", "extractor_version"]
 
 EXTRACTOR_VERSION = "2026.11.6"
 
@@ -74,7 +75,7 @@ def _input(articles: pl.DataFrame) -> pl.LazyFrame:
     return articles.lazy().select(cols).with_row_index("_r")
 
 
-_SENTENCE_MODULES = (_relevance, _design, _numbers, _timing, _outcomes, _comparator, _results)
+_SENTENCE_MODULES = (_design, _numbers, _timing, _outcomes, _comparator, _results)  # and _relevance, first
 # The in-memory engine: the streaming engine (polars' default) runs each step per batch and costs
 # about 5% more CPU here, most of it in the fixed cost of a call (20 ms more on a few rows).
 _ENGINE = "in-memory"
@@ -83,10 +84,24 @@ _ENGINE = "in-memory"
 # thousand expressions took 15-20 ms of Python per call, a tenth of a call on a few rows.
 
 
+def extractor_version(conditions: Sequence[str] = KNEE) -> str:
+    """``EXTRACTOR_VERSION``, or ``EXTRACTOR_VERSION+label+label`` for a topic whose conditions are not
+    the knee's: the facts (relevance, and the condition of a record naming several) depend on them,
+    so a warehouse's rows say which ones they were read for."""
+    if set(conditions) == set(KNEE):
+        return EXTRACTOR_VERSION
+    return "+".join([EXTRACTOR_VERSION, *sorted(set(conditions))])
+
+
+def _key(conditions: Sequence[str] | None) -> tuple[str, ...]:
+    """The conditions as a cache key (the rules below are built once per set of conditions)."""
+    return KNEE if conditions is None or set(conditions) == set(KNEE) else tuple(sorted(set(conditions)))
+
+
 @cache
-def _record_rules() -> tuple[dict[str, pl.Expr], ...]:
+def _record_rules(conditions: tuple[str, ...] = KNEE) -> tuple[dict[str, pl.Expr], ...]:
     """Per-record columns over title, abstract and index terms, in stages (see ``_sentence_rules``)."""
-    return _staged(_relevance.record_columns(), _design.record_columns(), _registration.record_columns())
+    return _staged(_relevance.record_columns(conditions), _design.record_columns(), _registration.record_columns())
 
 
 def _staged(*modules: Sequence[dict[str, pl.Expr]]) -> tuple[dict[str, pl.Expr], ...]:
@@ -101,26 +116,26 @@ def _staged(*modules: Sequence[dict[str, pl.Expr]]) -> tuple[dict[str, pl.Expr],
 
 
 @cache
-def _sentence_rules() -> tuple[tuple[dict[str, pl.Expr], ...], tuple[pl.Expr, ...]]:
+def _sentence_rules(conditions: tuple[str, ...] = KNEE) -> tuple[tuple[dict[str, pl.Expr], ...], tuple[pl.Expr, ...]]:
     """Stage k of every module in one dict, and every module's aggregations.
 
     Stage k of every module runs in one ``with_columns``: each heavy match is computed once, and the
     modules' columns of one stage are evaluated in parallel.
     """
-    stages = _staged(*[mod.sentence_columns() for mod in _SENTENCE_MODULES])
-    return stages, tuple(agg for mod in _SENTENCE_MODULES for agg in mod.aggregations())
+    stages = _staged(_relevance.sentence_columns(conditions), *[mod.sentence_columns() for mod in _SENTENCE_MODULES])
+    return stages, tuple(agg for mod in (_relevance, *_SENTENCE_MODULES) for agg in mod.aggregations())
 
 
 @cache
-def _output() -> tuple[pl.Expr, ...]:
+def _output(version: str) -> tuple[pl.Expr, ...]:
     """The columns of ``STUDIES_SCHEMA``, in its order and types."""
     c = pl.col
-    return (c("pmid"), pl.lit(EXTRACTOR_VERSION).alias("extractor_version"),
+    return (c("pmid"), pl.lit(version).alias("extractor_version"),
             *[c(name).cast(dtype) for name, dtype in STUDIES_SCHEMA.items() if name not in ("pmid", "extractor_version")])
 
 
 @cache
-def _record_stages() -> tuple[dict[str, pl.Expr], ...]:
+def _record_stages(conditions: tuple[str, ...] = KNEE) -> tuple[dict[str, pl.Expr], ...]:
     """The ``with_columns`` stages that turn the joined per-record features into the facts, in order."""
     c = pl.col
     stages: list[dict[str, pl.Expr]] = list(_timing.finish())
@@ -144,7 +159,7 @@ def _record_stages() -> tuple[dict[str, pl.Expr], ...]:
     # stage 1: relevance, condition, groups hint, design
     groups_hint = pl.coalesce(c("_grp"), pl.when(c("abstract").is_not_null() & ~c("_controlled_words").fill_null(False)).then(1.0))
     stages.append(dict(
-        relevant=relevant_expr(),
+        relevant=relevant_expr(conditions),
         relevant_span=pl.coalesce(c("_dn_span"), c("_dn_index"), c("condition_span")),
         condition=pl.when(has_text).then(pl.coalesce(c("condition"), pl.lit("other"))),
         condition_confidence=pl.when(c("_cond_index")).then(0.7)
@@ -209,8 +224,8 @@ def _record_stages() -> tuple[dict[str, pl.Expr], ...]:
     # span (a fallback such as "other", "not_mentioned" or "unclear") names the text it was judged on
     final: dict[str, pl.Expr] = {}
     # (the frames joined in ``extract_studies`` add no spans or confidences of FIELDS)
-    names = set(_INPUT) | {name for stage in _record_rules() for name in stage}
-    names |= {a.meta.output_name() for a in _sentence_rules()[1]}
+    names = set(_INPUT) | {name for stage in _record_rules(conditions) for name in stage}
+    names |= {a.meta.output_name() for a in _sentence_rules(conditions)[1]}
     names |= {name for stage in stages for name in stage}
     for f in FIELDS:
         value = c(f)
@@ -225,19 +240,23 @@ def _record_stages() -> tuple[dict[str, pl.Expr], ...]:
     return tuple(stages)
 
 
-def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
+def extract_studies(articles: pl.DataFrame, conditions: Sequence[str] | None = None) -> pl.DataFrame:
     """One row of study facts per article (see module docstring); never fails on odd text.
+
+    ``conditions``: the topic's condition labels (``relevance.LABELS``), ``KNEE`` when None. A study
+    is relevant only for one of them, and they are read first in a record naming several.
 
     Every rule module gives per-sentence columns and their per-record aggregations; all of them run
     in the same few ``with_columns`` stages (``_sentence_rules``) and one ``group_by`` over the
     sentences. Time expressions are the one exception: they need a row each (``_timing.mention_features``).
     """
+    conds = _key(conditions)
     base = _input(articles)
-    for cols in _record_rules():
+    for cols in _record_rules(conds):
         base = base.with_columns(**cols)
     base = base.collect(engine=_ENGINE)
     sents = sentences(base.lazy()).collect(engine=_ENGINE)
-    stages, aggs = _sentence_rules()
+    stages, aggs = _sentence_rules(conds)
     lf = sents.lazy()
     for cols in stages:
         lf = lf.with_columns(**cols)
@@ -246,6 +265,6 @@ def extract_studies(articles: pl.DataFrame) -> pl.DataFrame:
     # (the sections are read through the sentences; not carried through the joins)
     j = (base.lazy().drop("abstract_sections").join(per_record, on="_r", how="left").join(mentions, on="_r", how="left")
          .join(_outcomes.instruments(per_record), on="_r", how="left"))
-    for stage in _record_stages():
+    for stage in _record_stages(conds):
         j = j.with_columns(**stage)
-    return j.sort("_r").select(_output()).collect(engine=_ENGINE)
+    return j.sort("_r").select(_output(extractor_version(conds))).collect(engine=_ENGINE)

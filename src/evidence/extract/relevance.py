@@ -1,6 +1,8 @@
-"""Is the record about dry needling for a knee condition in people who have it?
+"""Is the record about dry needling for one of the topic's conditions in people who have it?
 
 Also the condition studied, the needling technique (``intervention``) and the muscles needled.
+The topic's conditions (``KNEE`` unless the topic file lists others, ``fetch.topic_conditions``)
+decide relevance and are read first when a record names several conditions.
 """
 
 from __future__ import annotations
@@ -38,7 +40,16 @@ CONDITIONS: list[tuple[str, str]] = [
     ("plantar_heel_pain", r"plantar (?:heel|fasci)|heel pain"),
     ("hip_pain", r"(?-u:\b)hip (?:pain|osteoarthritis)|greater trochanter|(?-u:\b)femoroacetabular"),
 ]
-KNEE = ["tka", "acl", "patellar_tendinopathy", "itbs", "pfps", "knee_oa", "knee_pain_nonspecific"]
+KNEE = ("tka", "acl", "patellar_tendinopathy", "itbs", "pfps", "knee_oa", "knee_pain_nonspecific")
+LABELS = tuple(label for label, _ in CONDITIONS)
+
+
+def ordered(conditions: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``CONDITIONS`` with the topic's conditions first (each group in ``CONDITIONS`` order): a record
+    on "neck and shoulder pain" reads as shoulder pain for a shoulder topic, as neck pain otherwise.
+    For the knee conditions this is ``CONDITIONS`` itself."""
+    wanted = set(conditions)
+    return [c for c in CONDITIONS if c[0] in wanted] + [c for c in CONDITIONS if c[0] not in wanted]
 
 # Osteoarthritis in a record that is otherwise about the knee.
 _OA = r"osteoarthritis|(?-u:\b)oa(?-u:\b)"
@@ -70,16 +81,16 @@ _TECHNIQUE = (r"((?:(?:ultrasound[\s-]guided|periosteal|intra-?articular|electri
 _TECHNIQUE_WORD = r"dry needling|intramuscular|acupuncture|electrolysis"
 
 
-def condition_expr(text: pl.Expr) -> pl.Expr:
-    """The first condition (in CONDITIONS order) whose pattern matches ``text`` (lower case), else null."""
+def condition_expr(text: pl.Expr, conditions: tuple[str, ...] = KNEE) -> pl.Expr:
+    """The first condition (in ``ordered(conditions)``) whose pattern matches ``text`` (lower case), else null."""
     # "osteoarthritis" in a record that otherwise names the knee (when no pattern matches)
     out = pl.when(text.str.contains(_OA) & text.str.contains(_KNEE_WORD)).then(pl.lit("knee_oa"))
-    for label, pat in reversed(CONDITIONS):
+    for label, pat in reversed(ordered(conditions)):
         out = pl.when(text.str.contains(pat)).then(pl.lit(label)).otherwise(out)
     return out
 
 
-def sentence_columns() -> list[dict[str, pl.Expr]]:
+def sentence_columns(conditions: tuple[str, ...] = KNEE) -> list[dict[str, pl.Expr]]:
     """Per sentence: the condition named, a dry-needling mention, the muscles of a needling sentence."""
     cues = {name: pat for name, pat in CONDITIONS} | {"_oa": _OA, "_knee": _KNEE_WORD, "_needle": _NEEDLE_SENT}
     # (the cues found in a twentieth of the sentences or more: see ``text.cue_stages``)
@@ -89,7 +100,7 @@ def sentence_columns() -> list[dict[str, pl.Expr]]:
     # twice, and polars computes an expression under a when/then once per use)
     muscle = {"_k_muscle": masked(k("_k__needle"), l).str.contains(_MUSCLE_GATE).fill_null(False)}
     cond = pl.lit(None, pl.String)
-    for label, _ in reversed(CONDITIONS):
+    for label, _ in reversed(ordered(conditions)):
         cond = pl.when(k(f"_k_{label}")).then(pl.lit(label)).otherwise(cond)
     # "osteoarthritis" in a sentence that otherwise names the knee
     cond = pl.when(cond.is_null() & k("_k__oa") & k("_k__knee")).then(pl.lit("knee_oa")).otherwise(cond)
@@ -123,7 +134,7 @@ def aggregations() -> list[pl.Expr]:
     ]
 
 
-def record_columns() -> list[dict[str, pl.Expr]]:
+def record_columns(conditions: tuple[str, ...] = KNEE) -> list[dict[str, pl.Expr]]:
     """Per record, over title and abstract (separate texts: no cue runs from one into the other) and
     the index terms: dry-needling and exclusion cues.
 
@@ -145,8 +156,8 @@ def record_columns() -> list[dict[str, pl.Expr]]:
         # the index field that names the technique, as a span of it
         "_dn_index": pl.when(mesh.str.contains(DRY_NEEDLING)).then(tagged(mesh, "mesh_terms"))
         .when(kw.str.contains(DRY_NEEDLING)).then(tagged(kw, "keywords")),
-        "_cond_mesh": condition_expr(mesh.str.to_lowercase()),
-        "_cond_kw": condition_expr(kw.str.to_lowercase()),
+        "_cond_mesh": condition_expr(mesh.str.to_lowercase(), conditions),
+        "_cond_kw": condition_expr(kw.str.to_lowercase(), conditions),
         "_dn_title": title.str.contains(DRY_NEEDLING),
         "_acu_title": title.str.contains(ACUPUNCTURE),
         "_healthy": either(HEALTHY),
@@ -160,10 +171,10 @@ def muscles_expr() -> pl.Expr:
     return pl.col("_muscles").list.unique(maintain_order=True).fill_null([])
 
 
-def relevant_expr() -> pl.Expr:
-    """Relevance from the joined features (see ``relevance_features``) and the condition."""
-    knee = pl.col("condition").is_in(KNEE)
+def relevant_expr(conditions: tuple[str, ...] = KNEE) -> pl.Expr:
+    """Relevance from the joined features (see ``record_columns``) and the condition: one of ``conditions``."""
+    topic = pl.col("condition").is_in(list(conditions))
     acupuncture_study = (pl.col("_acu_title") & ~pl.col("_dn_title")) | (pl.col("_acu_n") > pl.col("_dn_n") * 2)
     electrolysis_alone = pl.col("_pe_title") & ~pl.col("_dn_title") & (pl.col("_dn_n") < 2)
-    return (pl.col("_dn") & knee & ~pl.col("_healthy") & ~pl.col("_inject") & ~acupuncture_study
+    return (pl.col("_dn") & topic & ~pl.col("_healthy") & ~pl.col("_inject") & ~acupuncture_study
             & ~electrolysis_alone).fill_null(False)

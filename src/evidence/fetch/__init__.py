@@ -10,11 +10,11 @@ from typing import Any, Iterator
 
 from ..settings import NCBI_EUTILS_URL, Settings
 from .eutils import Batch, EUtils, SearchResult, fetch_ids, iter_batches, redact, search
-from .query import topic_query, windowed_term
+from .query import Scope, topic_query, topic_scope, windowed_term
 from .replay import ReplayServer
 
-__all__ = ["Batch", "EUtils", "ReplayServer", "SearchResult", "fetch_ids", "iter_batches", "open_client",
-           "redact", "search", "topic_query", "windowed_term"]
+__all__ = ["Batch", "EUtils", "ReplayServer", "Scope", "SearchResult", "fetch_ids", "iter_batches", "open_client",
+           "redact", "search", "topic_query", "topic_scope", "windowed_term"]
 
 
 @contextmanager

@@ -8,6 +8,7 @@ replaces it outright.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -62,6 +63,10 @@ def query_from_topic(data: dict[str, Any], where: str) -> str:
     if not isinstance(concepts, dict) or not concepts:
         raise ConfigError(f"{where} has no query: add `query = \"...\"` or a [concepts] table of "
                           "lists of PubMed terms (terms ORed within a list, lists ANDed)")
+    misplaced = [k for k in ("conditions", "area") if k in concepts]
+    if misplaced:  # TOML puts every key after a [table] header into that table
+        raise ConfigError(f"{where}: `{misplaced[0]}` is inside [concepts], where TOML puts every key written "
+                          f"below the [concepts] header; move it above [concepts], to the top of the file")
     groups = []
     for name, terms in concepts.items():
         if (not isinstance(terms, list) or not terms
@@ -71,8 +76,8 @@ def query_from_topic(data: dict[str, Any], where: str) -> str:
     return " AND ".join(groups)
 
 
-def load_topic(path: Path | None = None) -> str:
-    """The query of a topic file, or of the packaged ``topic.toml`` when ``path`` is None."""
+def _read_topic(path: Path | None) -> tuple[dict[str, Any], str]:
+    """The parsed topic file (the packaged ``topic.toml`` when ``path`` is None) and how to name it."""
     if path is None:
         text = resources.files(__package__).joinpath("topic.toml").read_text(encoding="utf-8")
         where = "the packaged topic.toml"
@@ -82,10 +87,48 @@ def load_topic(path: Path | None = None) -> str:
                               "to use the packaged topic")
         text, where = path.read_text(encoding="utf-8"), f"topic file {str(path)!r}"
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), where
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where} is not valid TOML: {exc}") from None
+
+
+def load_topic(path: Path | None = None) -> str:
+    """The query of a topic file, or of the packaged ``topic.toml`` when ``path`` is None."""
+    data, where = _read_topic(path)
     return query_from_topic(data, where)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a study must be about to be relevant: one of ``conditions`` (labels of the extractor's
+    condition vocabulary, ``extract.relevance.LABELS``), in the body part ``area`` names ("knee";
+    the briefs say "knee problems", "a knee condition not named")."""
+
+    conditions: tuple[str, ...]
+    area: str
+
+
+def scope_from_topic(data: dict[str, Any], where: str) -> Scope:
+    """``conditions = [...]`` and ``area = "..."`` of a parsed topic file (top-level keys, above its
+    [concepts] table); the knee's conditions and "knee" when it has neither."""
+    from ..extract.relevance import KNEE, LABELS
+    conditions = data.get("conditions", list(KNEE))
+    if (not isinstance(conditions, list) or not conditions
+            or not all(isinstance(c, str) for c in conditions)):
+        raise ConfigError(f"{where}: `conditions` must be a non-empty list of condition labels, e.g. "
+                          f"conditions = [\"shoulder_pain\"]; the labels are {', '.join(LABELS)}")
+    unknown = [c for c in conditions if c not in LABELS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown condition label(s) {', '.join(map(repr, unknown))} in `conditions`; "
+                          f"the labels are {', '.join(LABELS)}")
+    knee_only = set(conditions) <= set(KNEE)
+    area = data.get("area", "knee" if knee_only else None)
+    if area is None:
+        raise ConfigError(f"{where}: `conditions` lists conditions outside the knee, so the briefs need the "
+                          f"body part in words: add a top-level `area = \"...\"` (e.g. area = \"shoulder\")")
+    if not isinstance(area, str) or not area.strip():
+        raise ConfigError(f"{where}: `area` must be a non-empty string naming the body part (e.g. \"shoulder\")")
+    return Scope(tuple(dict.fromkeys(conditions)), area.strip())
 
 
 def topic_query(settings: Settings) -> str:
@@ -93,3 +136,9 @@ def topic_query(settings: Settings) -> str:
     if settings.query:
         return settings.query
     return load_topic(settings.topic)
+
+
+def topic_scope(settings: Settings) -> Scope:
+    """The conditions and area of ``settings.topic``, else of the packaged topic (``EVIDENCE_QUERY``
+    replaces the topic file's query, not its conditions)."""
+    return scope_from_topic(*_read_topic(settings.topic))
