@@ -360,3 +360,23 @@ def test_html_brief_renders_offline_without_errors(snapshot_warehouse, tmp_path)
         assert shot.stat().st_size > 10_000
         assert log.console_errors == [] and log.page_errors == [], (log.console_errors, log.page_errors)
         assert log.network == [], f"{name} made network requests: {log.network}"
+
+
+def test_a_warehouse_for_another_topic_writes_briefs_and_a_dashboard_about_it(tmp_path):
+    """A neck topic (its topic file lists neck_pain): its briefs and dashboard speak of the neck."""
+    from dataclasses import replace
+
+    from conftest import DEV_XML
+    from evidence.dashboard import dashboard_html
+    topic = tmp_path / "neck.toml"
+    topic.write_text('conditions = ["neck_pain"]\narea = "neck"\nquery = "\\"Dry Needling\\"[Mesh] AND neck*[tiab]"\n')
+    s = replace(make_settings(tmp_path), topic=topic)
+    ingest(s, [DEV_XML])
+    paths = write_briefs(s, formats=["md"], out=tmp_path / "briefs")
+    assert sorted(p.name for p in paths if p.suffix == ".md") == ["neck_pain.md", "overview.md"]
+    overview = render_brief(s.db, None, "md")
+    assert "Dry needling for neck problems (overview)" in overview
+    assert "Do not say trigger points cause most neck pain." in overview
+    assert "knee" not in render_brief(s.db, "neck_pain", "md").lower().replace("kneeling", "")
+    page = dashboard_html(s.db)
+    assert "<h1>Dry needling for neck conditions</h1>" in page and "knee conditions" not in page

@@ -12,6 +12,7 @@ import duckdb
 
 from ..errors import WarehouseError
 from ..warehouse.db import connect_readonly
+from ..warehouse.topic import read_topic
 
 # The columns a brief uses: relevant_studies joined with brief_details (warehouse/views/30_brief.sql).
 COLUMNS = [
@@ -32,6 +33,8 @@ class Warehouse:
     studies: list[dict[str, Any]]
     data_date: dt.date | None
     extractor_version: str | None
+    conditions: tuple[str, ...] = ()  # the topic's (``warehouse.topic``)
+    area: str = "knee"
 
 
 def _clean(value: Any) -> Any:
@@ -80,6 +83,7 @@ def read_warehouse(db_path: str | Path) -> Warehouse:
             notices.setdefault(row["pmid"], []).append(row["ref_pmid"])
         version = con.execute("SELECT max(extractor_version) FROM all_studies").fetchone()[0]
         date = data_date(con)
+        conditions, area = read_topic(con)
     finally:
         con.close()
     for s in studies:
@@ -87,4 +91,4 @@ def read_warehouse(db_path: str | Path) -> Warehouse:
         s["retraction_notices"] = notices.get(s["pmid"], [])
         if s["entrez_date"] is not None:
             s["entrez_date"] = s["entrez_date"].isoformat()
-    return Warehouse(studies=studies, data_date=date, extractor_version=version)
+    return Warehouse(studies=studies, data_date=date, extractor_version=version, conditions=conditions, area=area)

@@ -398,13 +398,15 @@ def condition_key(condition: str | None) -> str:
 
 
 def build_brief(studies: list[dict[str, Any]], condition: str | None, *, data_date: dt.date | None,
-                extractor_version: str | None, previous: dict[str, Any] | None) -> Brief:
-    """The brief of one condition (``condition``), or the overview (``condition=None``) of ``studies``."""
+                extractor_version: str | None, previous: dict[str, Any] | None, area: str = "knee",
+                conditions: tuple[str, ...] | None = None) -> Brief:
+    """The brief of one condition (``condition``), or the overview (``condition=None``) of ``studies``:
+    the topic's ``conditions`` (the knee's when None), of the body part ``area`` names."""
     ordered = sorted(studies, key=R.card_sort_key)
     facts = state_facts(studies)
     if condition is not None:
         topic = R.condition_name(condition)
-        supports, cautions = R.supports_and_cautions(ordered, condition)
+        supports, cautions = R.supports_and_cautions(ordered, condition, area=area)
         return Brief(
             name=condition_key(condition), kind="condition", title=f"Dry needling for {topic}",
             topic=topic, date_text=date_text(data_date), data_date=data_date.isoformat() if data_date else None,
@@ -428,14 +430,15 @@ def build_brief(studies: list[dict[str, Any]], condition: str | None, *, data_da
                                  sum(1 for s in group if s.get("is_retracted")), len(trials),
                                  sum(sizes) if sizes else None, R.weeks_text(max(fu)) if fu else None, cond))
     rows.sort(key=lambda r: (-r.studies, -r.trials, r.condition))
-    supports, cautions = R.supports_and_cautions(ordered, None, other_conditions=trials_by_condition)
-    topic = "knee problems"
+    supports, cautions = R.supports_and_cautions(ordered, None, other_conditions=trials_by_condition, area=area,
+                                                 conditions=conditions)
+    topic = f"{area} problems"
     lines = bottom_line(ordered, topic)
     if rows:
-        lines.insert(1, f"They cover {R.plural(len(rows), 'knee condition')}. "
+        lines.insert(1, f"They cover {R.plural(len(rows), f'{area} condition')}. "
                         f"The most studied is {rows[0].name}.")
     return Brief(
-        name="overview", kind="overview", title="Dry needling for knee problems (overview)",
+        name="overview", kind="overview", title=f"Dry needling for {topic} (overview)",
         topic=topic, date_text=date_text(data_date), data_date=data_date.isoformat() if data_date else None,
         extractor_version=extractor_version, bottom_line=lines, whats_new=whats_new(facts, previous),
         supports=supports, cautions=cautions, cards=[make_card(s, i) for i, s in enumerate(ordered, 1)],

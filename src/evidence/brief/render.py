@@ -91,13 +91,14 @@ def _group(wh: Warehouse) -> dict[str, list[dict[str, Any]]]:
 def _brief(wh: Warehouse, condition: str | None, previous: dict[str, Any] | None) -> Brief:
     if condition is None:
         return build_brief(wh.studies, None, data_date=wh.data_date, extractor_version=wh.extractor_version,
-                           previous=previous)
+                           previous=previous, area=wh.area, conditions=wh.conditions)
     groups = _group(wh)
     if condition not in groups:
         known = ", ".join(groups) or "none (no relevant study in the warehouse yet)"
         raise EvidenceError(f"no relevant study for condition {condition!r}; conditions with studies: {known}")
     return build_brief(groups[condition], condition, data_date=wh.data_date,
-                       extractor_version=wh.extractor_version, previous=previous)
+                       extractor_version=wh.extractor_version, previous=previous, area=wh.area,
+                       conditions=wh.conditions)
 
 
 def render_brief(db_path: str | Path, condition: str | None, fmt: str, *,

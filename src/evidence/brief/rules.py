@@ -24,14 +24,23 @@ CONDITION_NAMES: dict[str, str] = {
     "acl": "ACL injury",
     "knee_pain_nonspecific": "knee pain",
     "unspecified": "a knee problem not named",
+    # the conditions of other topics (a topic file's ``conditions``)
+    "neck_pain": "neck pain",
+    "shoulder_pain": "shoulder pain",
+    "low_back_pain": "low back pain",
+    "plantar_heel_pain": "heel pain (plantar fasciitis)",
+    "hip_pain": "hip pain",
 }
 CONDITION_SHORT: dict[str, str] = {
     "knee_oa": "knee osteoarthritis", "tka": "knee replacement", "pfps": "front knee pain",
     "patellar_tendinopathy": "jumper's knee", "itbs": "outer knee pain", "acl": "ACL injury",
     "knee_pain_nonspecific": "knee pain", "unspecified": "unnamed knee problem",
+    "neck_pain": "neck pain", "shoulder_pain": "shoulder pain", "low_back_pain": "low back pain",
+    "plantar_heel_pain": "heel pain", "hip_pain": "hip pain",
 }
-# The knee conditions of the label vocabulary: the overview names those with no trial.
-KNEE_CONDITIONS = [c for c in CONDITION_NAMES if c != "unspecified"]
+# The knee conditions of the label vocabulary: the overview of the knee topic names those with no
+# trial (another topic's overview names its own conditions).
+KNEE_CONDITIONS = ["knee_oa", "tka", "pfps", "patellar_tendinopathy", "itbs", "acl", "knee_pain_nonspecific"]
 
 DESIGN_NAMES: dict[str, str] = {
     "meta_analysis": "review with pooled results (meta-analysis)",
@@ -397,17 +406,19 @@ def tally_sentence(domains: list[str], measured: list[dict], fav: list[dict], re
 
 
 def supports_and_cautions(studies: list[dict[str, Any]], condition: str | None,
-                          other_conditions: dict[str, int] | None = None) -> tuple[list[Statement], list[Statement]]:
+                          other_conditions: dict[str, int] | None = None, *, area: str = "knee",
+                          conditions: Iterable[str] | None = None) -> tuple[list[Statement], list[Statement]]:
     """The statements a writer may make, and the cautions, each with the PMIDs behind it.
 
     ``studies`` are the relevant studies of the brief (retracted ones included: they become cautions).
-    ``other_conditions`` (overview only) maps every knee condition to its number of trials.
+    ``other_conditions`` (overview only) maps each condition with studies to its number of trials;
+    ``conditions`` are the topic's (the knee's when None), of the body part ``area`` names.
     """
     supports: list[Statement] = []
     cautions: list[Statement] = []
     usable = [s for s in studies if counts_toward_results(s)]
     trials = [s for s in usable if is_trial(s)]
-    topic = condition_short(condition) if condition else "knee problems"
+    topic = condition_short(condition) if condition else f"{area} problems"
 
     if trials:
         supports.append(Statement(
@@ -480,10 +491,12 @@ def supports_and_cautions(studies: list[dict[str, Any]], condition: str | None,
     cautions.append(Statement(
         f"Do not say dry needling cures, reverses or repairs {topic}. No study here measured that.", []))
     cautions.append(Statement(
-        "Do not say trigger points cause most knee pain. No study here measured that.", []))
+        f"Do not say trigger points cause most {area} pain. No study here measured that.", []))
 
     if other_conditions is not None:
-        missing = [c for c in KNEE_CONDITIONS if not other_conditions.get(c)]
+        wanted = list(conditions or KNEE_CONDITIONS)
+        order = KNEE_CONDITIONS if set(wanted) == set(KNEE_CONDITIONS) else wanted  # the knee's in the words' order
+        missing = [c for c in order if not other_conditions.get(c)]
         if missing:
             cautions.append(Statement(
                 "There is no randomised trial here for " + join_words((condition_short(c) for c in missing), "or")

@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from ..warehouse.topic import read_topic
+
 
 DASHBOARD_VIEWS = ("evidence_map", "studies_by_year", "outcome_results", "article_abstracts")
 RUNS_SHOWN = 10
@@ -197,7 +199,9 @@ def totals(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> dict[s
 def collect(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON-ready data (same warehouse, same data)."""
     rows = studies(con)
+    conditions, area = read_topic(con)
     return {
+        "topic": {"area": area, "conditions": list(conditions)},
         "labels": labels(),
         "follow_up_steps": [{"weeks": w, "label": lbl} for w, lbl in FOLLOW_UP_STEPS],
         "totals": totals(con, rows),

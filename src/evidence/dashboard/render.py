@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 from pathlib import Path
@@ -47,5 +48,7 @@ def render_html(data: Any) -> str:
         "default-src 'none'", f"script-src {_sha256(js)}", f"style-src {_sha256(css)}",
         "img-src data:", "base-uri 'none'", "form-action 'none'",
     ])
-    values = {"{{CSP}}": csp, "{{CSS}}": css, "{{JS}}": js, "{{DATA}}": script_json(data)}
-    return re.sub(r"\{\{(?:CSP|CSS|JS|DATA)\}\}", lambda m: values[m.group(0)], template)
+    # the heading names the warehouse's topic ("Dry needling for knee conditions"), in both places
+    title = html.escape(f"Dry needling for {(data.get('topic') or {}).get('area', 'knee')} conditions")
+    values = {"{{CSP}}": csp, "{{CSS}}": css, "{{JS}}": js, "{{DATA}}": script_json(data), "{{TITLE}}": title}
+    return re.sub(r"\{\{(?:CSP|CSS|JS|DATA|TITLE)\}\}", lambda m: values[m.group(0)], template)
