@@ -92,3 +92,20 @@ def test_facts_read_for_other_conditions_carry_them_in_their_version(shoulder_ro
     assert rows["knee-dn"]["extractor_version"] == EXTRACTOR_VERSION == extractor_version(KNEE)
     assert shoulder_rows["knee-dn"]["extractor_version"] == f"{EXTRACTOR_VERSION}+shoulder_pain"
     assert extractor_version(["shoulder_pain", "neck_pain", "shoulder_pain"]) == f"{EXTRACTOR_VERSION}+neck_pain+shoulder_pain"
+
+
+def test_the_dev_corpus_records_on_other_conditions_are_relevant_for_their_own_topic_only():
+    """Four dry-needling studies of the dev corpus are about the neck, a shoulder and low backs (their
+    titles say so; labelled not relevant for the knee): each is relevant under its own topic only."""
+    import polars as pl
+
+    from conftest import DEV_XML
+    from evidence.extract import extract_studies
+    from evidence.normalise import articles_frame
+    from evidence.parse import parse_all
+    records, _, _ = parse_all(DEV_XML)
+    own = {"28923050": "shoulder_pain", "28690077": "low_back_pain", "38484853": "low_back_pain", "38364664": "neck_pain"}
+    articles = articles_frame([r for r in records if r["pmid"] in own])
+    for topic in (None, ["shoulder_pain"], ["low_back_pain"], ["neck_pain"]):
+        got = dict(extract_studies(articles, topic).select("pmid", "relevant").rows())
+        assert got == {pmid: topic is not None and cond in topic for pmid, cond in own.items()}, topic
