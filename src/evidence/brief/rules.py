@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..extract.relevance import KNEE
+
 # ------------------------------------------------------------------ vocabularies in plain words
 
 CONDITION_NAMES: dict[str, str] = {
@@ -40,7 +42,7 @@ CONDITION_SHORT: dict[str, str] = {
 }
 # The knee conditions of the label vocabulary: the overview of the knee topic names those with no
 # trial (another topic's overview names its own conditions).
-KNEE_CONDITIONS = ["knee_oa", "tka", "pfps", "patellar_tendinopathy", "itbs", "acl", "knee_pain_nonspecific"]
+KNEE_CONDITIONS = [c for c in CONDITION_NAMES if c in KNEE]
 
 DESIGN_NAMES: dict[str, str] = {
     "meta_analysis": "review with pooled results (meta-analysis)",

@@ -1,7 +1,7 @@
 """Is the record about dry needling for one of the topic's conditions in people who have it?
 
 Also the condition studied, the needling technique (``intervention``) and the muscles needled.
-The topic's conditions (``KNEE`` unless the topic file lists others, ``fetch.topic_conditions``)
+The topic's conditions (``KNEE`` unless the topic file lists others, ``fetch.topic_scope``)
 decide relevance and are read first when a record names several conditions.
 """
 
