@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from evidence.overlap import overlapped
+from evidence.overlap import Batched, overlapped
 
 
 def step_threads() -> list[str]:
@@ -40,6 +40,33 @@ def test_steps_run_at_the_same_time():
     # step a is on item 1 before step b has finished item 0 and the caller has it: they overlap
     assert seen.index(("a", 1)) < seen.index(("b", 1))
     assert seen.index(("a", 2)) < seen.index(("b", 2))
+
+
+def test_a_batched_step_gets_the_items_n_at_a_time_and_the_rest_at_the_end():
+    calls: list[list[int]] = []
+
+    def pairs(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        return [x * 10 for x in items]
+
+    assert list(overlapped(range(7), Batched(pairs, 2), lambda x: x + 1)) == [x * 10 + 1 for x in range(7)]
+    assert calls == [[0, 1], [2, 3], [4, 5], [6]]
+    assert list(overlapped(iter([]), Batched(pairs, 2))) == [] and len(calls) == 4
+    assert step_threads() == []
+
+
+def test_a_batched_step_finishes_the_items_before_an_earlier_steps_error():
+    def boom(x: int) -> int:
+        if x == 3:
+            raise ValueError("item 3 is bad")
+        return x
+
+    got = []
+    with pytest.raises(ValueError, match="item 3 is bad"):
+        for x in overlapped(range(10), boom, Batched(lambda items: items, 2)):
+            got.append(x)
+    assert got == [0, 1, 2]
+    assert step_threads() == []
 
 
 def test_an_error_in_a_step_comes_after_the_items_before_it():

@@ -168,6 +168,22 @@ def test_pool_gives_the_same_warehouse_as_loading_in_process(generated, tmp_path
            {k: v for k, v in contents(inproc.db).items() if "versions" not in k}
 
 
+def test_chunks_extracted_together_give_the_same_studies_as_one_by_one(generated, tmp_path, monkeypatch):
+    """In process, EXTRACT_CHUNKS load chunks share one extraction call; each gets its own studies back."""
+    monkeypatch.setattr(pipeline, "WORKERS", 0)
+    monkeypatch.setattr(pipeline, "LOAD_CHUNK", 70)  # 326 records: 5 chunks, the last batch of 3 short
+    out = {}
+    for together in (1, 3):
+        monkeypatch.setattr(pipeline, "EXTRACT_CHUNKS", together)
+        s = make_settings(tmp_path / str(together))
+        stages: list[str] = []
+        pipeline.ingest(s, [generated, SNAPSHOT], on_stage=stages.append)
+        assert stages.count("loaded-chunk") == 5
+        out[together] = contents(s.db)
+    assert out[1]["studies"] == out[3]["studies"] and len(out[1]["studies"]) == 326
+    assert out[1] == out[3]
+
+
 def test_a_bad_slice_fails_like_in_process_and_loads_nothing(generated, tmp_path, monkeypatch):
     text = generated.read_text(encoding="utf-8")
     at = text.index("<PMID Version=\"1\">", len(text) * 2 // 3)  # a record in a later slice

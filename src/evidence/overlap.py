@@ -7,6 +7,9 @@ fast as the two worker processes of ``evidence.workers`` and about 250 MB smalle
 of the interpreter, polars and the extractors' compiled patterns, nothing pickled); the workers
 remain for machines with more cores, where the Python step, which holds the GIL, would be the limit.
 
+A step wrapped in ``Batched(step, n)`` is given the items n at a time (a list; fewer at the end)
+and returns their results in a list, in order: for a step with a fixed cost per call.
+
 Each step holds at most ``depth`` finished items waiting for the next one, so memory is bounded
 by a few chunks however big the input. An exception in a step is raised in the caller, in order
 (after the items before it); if the caller stops early, the threads stop after their current item.
@@ -16,10 +19,19 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 _END = object()
 _POLL = 0.1  # seconds between checks for a stop while a queue is full or empty
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A step that takes up to ``size`` items at once (a list) and returns their results (a list, in order)."""
+
+    step: Callable[[list[Any]], list[Any]]
+    size: int
 
 
 class _Failed:
@@ -27,7 +39,7 @@ class _Failed:
         self.exc = exc
 
 
-def overlapped(source: Iterable[Any], *steps: Callable[[Any], Any], depth: int = 1) -> Iterator[Any]:
+def overlapped(source: Iterable[Any], *steps: Callable[[Any], Any] | Batched, depth: int = 1) -> Iterator[Any]:
     """Items of ``source`` passed through ``steps`` in turn, each step in its own thread."""
     stop = threading.Event()
     queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=depth) for _ in range(len(steps) + 1)]
@@ -63,21 +75,31 @@ def overlapped(source: Iterable[Any], *steps: Callable[[Any], Any], depth: int =
             if close is not None:  # a generator's own clean-up runs here, not whenever it is collected
                 close()
 
-    def work(step: Callable[[Any], Any], inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
+    def work(step: Callable[[Any], Any] | Batched, inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
+        size = step.size if isinstance(step, Batched) else 1
         while True:
-            item = get(inbox)
-            if item is _END or isinstance(item, _Failed):
-                put(outbox, item)
-                return
-            try:
-                result = step(item)
-            except BaseException as exc:
-                put(outbox, _Failed(exc))
-                return
+            items: list[Any] = []
+            last = None  # the end, or an earlier step's failure, met while gathering a batch
+            while len(items) < size:
+                item = get(inbox)
+                if item is _END or isinstance(item, _Failed):
+                    last = item
+                    break
+                items.append(item)
             del item
-            if not put(outbox, result):
+            if items:
+                try:
+                    results = step.step(items) if isinstance(step, Batched) else [step(items[0])]
+                except BaseException as exc:
+                    put(outbox, _Failed(exc))
+                    return
+                del items
+                while results:  # each handed on (and let go of here) in turn
+                    if not put(outbox, results.pop(0)):
+                        return
+            if last is not None:
+                put(outbox, last)
                 return
-            del result
 
     threads = [threading.Thread(target=feed, name="evidence-read", daemon=True)]
     threads += [threading.Thread(target=work, args=(step, queues[i], queues[i + 1]), name=f"evidence-step-{i + 1}",
