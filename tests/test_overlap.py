@@ -55,29 +55,18 @@ def test_a_batched_step_gets_the_items_n_at_a_time_and_the_rest_at_the_end():
     assert step_threads() == []
 
 
-def test_a_batched_step_finishes_the_items_before_an_earlier_steps_error():
-    def boom(x: int) -> int:
-        if x == 3:
-            raise ValueError("item 3 is bad")
-        return x
+def boom(x: int) -> int:
+    if x == 3:
+        raise ValueError("item 3 is bad")
+    return x
 
+
+@pytest.mark.parametrize("then", [lambda x: x, Batched(lambda items: items, 2)], ids=["plain", "batched"])
+def test_an_error_in_a_step_comes_after_the_items_before_it(then):
+    """A later step, batched or not, finishes the items before the failing one; then the error."""
     got = []
     with pytest.raises(ValueError, match="item 3 is bad"):
-        for x in overlapped(range(10), boom, Batched(lambda items: items, 2)):
-            got.append(x)
-    assert got == [0, 1, 2]
-    assert step_threads() == []
-
-
-def test_an_error_in_a_step_comes_after_the_items_before_it():
-    def boom(x: int) -> int:
-        if x == 3:
-            raise ValueError("item 3 is bad")
-        return x
-
-    got = []
-    with pytest.raises(ValueError, match="item 3 is bad"):
-        for x in overlapped(range(10), boom, lambda x: x):
+        for x in overlapped(range(10), boom, then):
             got.append(x)
     assert got == [0, 1, 2]
     assert step_threads() == []
