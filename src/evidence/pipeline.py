@@ -41,9 +41,7 @@ Progress = Callable[[str], None]
 StageHook = Callable[[str], None]
 MAX_PROBLEMS = 50  # problems kept word for word in a run's report; more are only counted
 LOAD_CHUNK = 2000  # records per load transaction: large enough to amortise SQL, small enough for memory
-# load chunks extracted in one call: a call costs ~0.085 CPU s whatever its size (polars compiles the
-# extractors' ~150 patterns again each call: its regex cache holds 32)
-EXTRACT_CHUNKS = 2
+EXTRACT_CHUNKS = 2  # load chunks extracted in one call (extract.extract_each: a call has a fixed cost)
 WORKERS = 4  # at most this many worker processes parse and extract while the run's process loads (0: never)
 POOL_MIN_CPUS = 4  # fewer cores: the overlapped in-process load is as fast and ~250 MB smaller (docs/performance.md)
 POOL_CHUNK = 1000  # records per piece a worker parses (and per load transaction) when loading with the workers
@@ -576,9 +574,7 @@ def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "
     """``load_files`` in this process: chunks are parsed, normalised and extracted in threads of
     their own while this thread loads the ones before (``evidence.overlap``); ``EXTRACT_CHUNKS``
     chunks at a time are extracted in one call."""
-    import polars as pl
-
-    from .extract import extract_studies
+    from .extract import extract_each
     from .overlap import Batched, overlapped
     conditions = run.scope.conditions
 
@@ -589,16 +585,10 @@ def _load_overlapped(run: Run, paths: list[Path], stats: ParseStats, progress: "
     Normalised = tuple[Any, int, list[Deletion], list[_Read]]
 
     def extract(items: list[Normalised]) -> list[tuple[Any, Any, int, list[Deletion], list[_Read]]]:
-        # the articles of EXTRACT_CHUNKS chunks in one call, cut back per chunk by row counts (see workers.process)
-        articles = [frames["articles"] for frames, *_ in items if frames is not None]
-        studies = (extract_studies(articles[0] if len(articles) == 1 else pl.concat(articles, rechunk=False), conditions)
-                   if articles else None)
-        out, offset = [], 0
-        for frames, n, deletions, done in items:
-            height = frames["articles"].height if frames is not None else 0
-            out.append((frames, studies.slice(offset, height) if frames is not None else None, n, deletions, done))
-            offset += height
-        return out
+        # the articles of EXTRACT_CHUNKS chunks in one call (extract_each)
+        studies = iter(extract_each([frames["articles"] for frames, *_ in items if frames is not None], conditions))
+        return [(frames, next(studies) if frames is not None else None, n, deletions, done)
+                for frames, n, deletions, done in items]
 
     with _loading(run.con):
         for frames, studies, n, deletions, done in overlapped(_chunks(paths, stats, LOAD_CHUNK, bodies), normalise,

@@ -24,7 +24,8 @@ from .relevance import KNEE, relevant_expr
 from .results import adverse_expr, certainty_expr, direction_expr, direction_span
 from .text import sentences, span_source, span_text, tagged
 
-__all__ = ["EXTRACTOR_VERSION", "FIELDS", "KNEE", "STUDIES_SCHEMA", "extract_studies", "extractor_version"]
+__all__ = ["EXTRACTOR_VERSION", "FIELDS", "KNEE", "STUDIES_SCHEMA", "extract_each", "extract_studies",
+           "extractor_version"]
 
 EXTRACTOR_VERSION = "2026.11.6"
 
@@ -88,9 +89,8 @@ def extractor_version(conditions: Sequence[str] = KNEE) -> str:
     """``EXTRACTOR_VERSION``, or ``EXTRACTOR_VERSION+label+label`` for a topic whose conditions are not
     the knee's: the facts (relevance, and the condition of a record naming several) depend on them,
     so a warehouse's rows say which ones they were read for."""
-    if set(conditions) == set(KNEE):
-        return EXTRACTOR_VERSION
-    return "+".join([EXTRACTOR_VERSION, *sorted(set(conditions))])
+    conds = _key(conditions)
+    return EXTRACTOR_VERSION if conds == KNEE else "+".join([EXTRACTOR_VERSION, *conds])
 
 
 def _key(conditions: Sequence[str] | None) -> tuple[str, ...]:
@@ -268,3 +268,18 @@ def extract_studies(articles: pl.DataFrame, conditions: Sequence[str] | None = N
     for stage in _record_stages(conds):
         j = j.with_columns(**stage)
     return j.sort("_r").select(_output(extractor_version(conds))).collect(engine=_ENGINE)
+
+
+def extract_each(frames: Sequence[pl.DataFrame], conditions: Sequence[str] | None = None) -> list[pl.DataFrame]:
+    """``extract_studies`` of each articles frame, in one call over all of them: a call costs ~0.085
+    CPU s whatever its size (polars compiles the extractors' ~150 patterns again each call; its regex
+    cache holds 32). Each article is read on its own and the input order kept, so the studies are cut
+    back per frame by row counts."""
+    if not frames:
+        return []
+    studies = extract_studies(frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False), conditions)
+    out, offset = [], 0
+    for f in frames:
+        out.append(studies.slice(offset, f.height))
+        offset += f.height
+    return out
