@@ -20,11 +20,13 @@ demo: setup
 	$(BIN)/evidence run
 	$(BIN)/evidence status
 
-# Debian's Chromium for the browser tests and the zstd command the raw-landing docs name (CI runs as root with apt).
+# Debian's Chromium for the browser tests, the zstd command the raw-landing docs name and PostgreSQL's
+# server for the DuckLake scale-out test (CI runs as root with apt).
 test-tools:
-	@command -v chromium >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium and zstd for the tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zstd >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 \
+	  && { command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || { \
+	  echo "installing Debian's chromium, zstd and postgresql for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zstd postgresql >/dev/null; }
 
 test: setup test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 A DuckDB file has one writer: a process holding it open blocks every other writer. A DuckLake whose
 catalogue lives in PostgreSQL (Parquet data files beside it) takes many writers and readers at once:
 
-1. **Setup**: a throwaway PostgreSQL 15 server (``initdb`` into a temp dir under WORK, trust auth, TCP on
+1. **Setup**: a throwaway PostgreSQL server (Debian's, 15 on bookworm) (``initdb`` into a temp dir under WORK, trust auth, TCP on
    a free localhost port; run as the ``postgres`` user when we are root, since PostgreSQL refuses root)
    holds the catalogue. The lake's tables (articles, studies, authors, mesh_terms) are created empty,
    their schema taken from the first partition.
@@ -39,7 +39,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def pg_bin() -> Path | None:
+    """The folder of PostgreSQL's server programs: Debian's newest ``/usr/lib/postgresql/N/bin``, else
+    wherever ``pg_ctl`` is on PATH (initdb and postgres sit beside it)."""
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                    key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if debian:
+        return debian[-1].parent
+    found = shutil.which("pg_ctl")
+    return Path(found).resolve().parent if found else None
+
+
+def pg_version(bin_dir: Path) -> str:
+    """``PostgreSQL 15.14``, as the server says."""
+    out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True).stdout
+    return "PostgreSQL " + out.split()[-1] if out.strip() else "PostgreSQL"
 COUNTS = ("SELECT (SELECT count(*) FROM lake.articles), "
           "(SELECT count(*) FROM lake.articles a JOIN lake.studies s USING (pmid))")
 
@@ -153,6 +169,9 @@ def _free_port() -> int:
 def postgres(work: Path) -> Iterator[dict]:
     """A throwaway PostgreSQL server with an empty ``ducklake`` database; stopped and deleted on exit.
     Yields ``dsn``, ``start_seconds`` and ``log`` (the server log's path, readable until exit)."""
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        raise ServerError("PostgreSQL's server programs were not found (apt-get install postgresql)")
     as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     work.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="pg-", dir=work))
@@ -166,7 +185,7 @@ def postgres(work: Path) -> Iterator[dict]:
     sockets = str(root) if len(str(root)) < 90 else "''"  # a Unix socket path must fit in 107 bytes
 
     def run(tool: str, *args: str) -> None:
-        r = subprocess.run([*as_pg, str(PG_BIN / tool), *args], capture_output=True, text=True)
+        r = subprocess.run([*as_pg, str(bin_dir / tool), *args], capture_output=True, text=True)
         if r.returncode:
             tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
             raise ServerError(f"{tool} failed: {(r.stderr or r.stdout).strip()[-500:]} {tail}".strip())
@@ -182,7 +201,7 @@ def postgres(work: Path) -> Iterator[dict]:
                "start_seconds": time.perf_counter() - t0, "log": log}
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                            capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -202,8 +221,9 @@ def ducklake_postgres_demo(parts: list[Path], work: Path, readers: int = 3, writ
     if pg_ext is None or lake_ext is None:
         return {"ran": False, "why": "pip install duckdb-extension-postgres-scanner==1.5.5 "
                                      "duckdb-extension-ducklake==1.5.5 (same version as duckdb)"}
-    if not (PG_BIN / "pg_ctl").exists():
-        return {"ran": False, "why": f"PostgreSQL 15 not found in {PG_BIN} (apt-get install postgresql-15)"}
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        return {"ran": False, "why": "PostgreSQL's server programs not found (apt-get install postgresql)"}
     if len(parts) < 2:
         return {"ran": False, "why": "needs at least two partitions (one per writer)"}
     writers = min(len(parts), writers or max(2, os.cpu_count() or 2))
@@ -266,7 +286,7 @@ def ducklake_postgres_demo(parts: list[Path], work: Path, readers: int = 3, writ
                 p.wait()
         shutil.rmtree(base, ignore_errors=True)
     return {
-        "ran": True, "catalogue": "PostgreSQL 15 (local server)",
+        "ran": True, "catalogue": f"{pg_version(bin_dir)} (local server)",
         "server_start_seconds": round(start, 2), "schema_seconds": round(t_schema, 2),
         "partitions": len(parts), "writers": writers, "readers": readers, "readers_ready": ready,
         "process_failures": failed,

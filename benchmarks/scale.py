@@ -13,7 +13,7 @@
 3. **DuckLake**: the ducklake extension ships in the PyPI package ``duckdb-extension-ducklake``
    (same version as duckdb); a warehouse ingested from the first partition is copied into a lake
    (DuckDB-file catalogue, Parquet data files), then several reader processes query it at once.
-4. **DuckLake on PostgreSQL** (``lake_pg.py``): the catalogue in a throwaway local PostgreSQL 15
+4. **DuckLake on PostgreSQL** (``lake_pg.py``): the catalogue in a throwaway local PostgreSQL
    server; writer processes append the partitions at once while reader processes query, every
    reader count checked to be a whole snapshot's. Needs PostgreSQL's server binaries and
    ``duckdb-extension-postgres-scanner``.
@@ -24,6 +24,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -97,17 +98,23 @@ def dask_demo(parts: list[Path], serial: list[tuple[int, int]], t_serial: float)
             "speedup": round(t_serial / t_dask, 2)}
 
 
-def prefect_dask_demo(parts: list[Path], serial: list[tuple[int, int]], work: Path) -> dict:
-    """``process_partition`` mapped over the partitions by a Prefect flow on a ``DaskTaskRunner``."""
+def prefect_dask_demo(parts: list[Path], serial: list[tuple[int, int]], work: Path, *,
+                      own_server: bool = True, baseline: bool = True) -> dict:
+    """``process_partition`` mapped over the partitions by a Prefect flow on a ``DaskTaskRunner``.
+
+    ``own_server``: start Prefect's temporary local server (its own ``PREFECT_HOME`` under ``work``)
+    rather than use the API already configured (the tests' harness). ``baseline``: also time the
+    same flow with tasks that do nothing, Prefect's own cost."""
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:
         return {"ran": False, "why": "prefect-dask not installed (pip install prefect-dask)"}
-    home = work / "prefect-home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    os.environ["PREFECT_HOME"] = str(home)
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if own_server:
+        home = work / "prefect-home"
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        os.environ["PREFECT_HOME"] = str(home)
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
     from dask.distributed import Client, LocalCluster
     from prefect import flow, task
@@ -132,10 +139,10 @@ def prefect_dask_demo(parts: list[Path], serial: list[tuple[int, int]], work: Pa
             return [f.result() for f in empty_task.map(paths)]
 
         t0 = time.perf_counter()
-        with prefect_test_harness(server_startup_timeout=60):
+        with prefect_test_harness(server_startup_timeout=60) if own_server else contextlib.nullcontext():
             t_server = time.perf_counter() - t0
             t_empty = []
-            for _ in range(2):  # the first flow run of a process also pays for its API client
+            for _ in range(2 if baseline else 0):  # the first flow run of a process also pays for its API client
                 t0 = time.perf_counter()
                 fan_out_empty(paths)
                 t_empty.append(time.perf_counter() - t0)
@@ -145,7 +152,7 @@ def prefect_dask_demo(parts: list[Path], serial: list[tuple[int, int]], work: Pa
     assert [tuple(r) for r in results] == serial, "the Prefect flow and the serial run disagree"
     n = sum(r[0] for r in serial)
     return {"ran": True, "records": n, "partitions": len(parts), "workers": workers,
-            "server_start_seconds": round(t_server, 2),
+            "server_start_seconds": round(t_server, 2) if own_server else None,
             "flow_seconds": round(t_flow, 2), "flow_per_second": round(n / t_flow, 1),
             "task_runs": len(results),
             "same_flow_no_work_seconds": [round(t, 2) for t in t_empty],

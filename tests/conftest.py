@@ -1,5 +1,6 @@
 """Shared fixtures: paths to ../shared (read in place), settings on temporary warehouses,
-and one warehouse built from the offline snapshot per test session (per xdist worker)."""
+one warehouse built from the offline snapshot and one Prefect test harness per test session
+(per xdist worker)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,15 @@ def snapshot_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     s = make_settings(tmp_path_factory.mktemp("snapshot"))
     ingest(s, [SNAPSHOT])
     return s
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
+    """Prefect's temporary local server, once per test session (per xdist worker), with its own
+    PREFECT_HOME; for the few tests that run a real flow (most test the plain library functions)."""
+    import os
+
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    from prefect.testing.utilities import prefect_test_harness
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import duckdb
-import pytest
 
 from conftest import SNAPSHOT
-
-
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    import os
-
-    home = tmp_path_factory.mktemp("prefect-home")
-    os.environ["PREFECT_HOME"] = str(home)
-    from prefect.testing.utilities import prefect_test_harness
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 def test_nightly_flow_end_to_end(prefect_harness, tmp_path, monkeypatch):
