@@ -380,3 +380,8 @@ def test_a_warehouse_for_another_topic_writes_briefs_and_a_dashboard_about_it(tm
     assert "knee" not in render_brief(s.db, "neck_pain", "md").lower().replace("kneeling", "")
     page = dashboard_html(s.db)
     assert "<h1>Dry needling for neck conditions</h1>" in page and "knee conditions" not in page
+    # a title in the topic file heads the dashboard from the next run on (escaped)
+    topic.write_text('title = "Neck pain & dry needling"\n' + topic.read_text())
+    ingest(s, [DEV_XML])
+    page = dashboard_html(s.db)
+    assert "<title>Neck pain &amp; dry needling: evidence dashboard</title>" in page and "<h1>Neck pain &amp; dry needling</h1>" in page

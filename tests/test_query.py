@@ -66,7 +66,12 @@ def test_a_topic_is_about_the_knee_unless_its_file_lists_other_conditions(tmp_pa
                      '[concepts]\nwhat = ["\\"Dry Needling\\"[Mesh]"]\nwhere = ["shoulder*[tiab]"]\n')
     scope = topic_scope(Settings(topic=topic, query="anything"))  # a query replaces the query only
     assert (scope.conditions, scope.area) == (("shoulder_pain", "neck_pain"), "shoulder")
+    assert scope.title == "Dry needling for shoulder conditions"  # without a title, from the area
     assert load_topic(topic) == '("Dry Needling"[Mesh]) AND (shoulder*[tiab])'
+    topic.write_text('title = " Dry needling for the neck and shoulder "\nconditions = ["shoulder_pain"]\n'
+                     'area = "shoulder"\nquery = "x"\n')
+    assert topic_scope(Settings(topic=topic)).title == "Dry needling for the neck and shoulder"
+    assert packaged.title == "Dry needling for knee conditions"  # the packaged file's own title
 
 
 @pytest.mark.parametrize("text, says", [
@@ -76,6 +81,7 @@ def test_a_topic_is_about_the_knee_unless_its_file_lists_other_conditions(tmp_pa
     ('query = "x"\nconditions = ["shoulder_pain"]', "add a top-level `area"),
     ('query = "x"\nconditions = ["knee_oa", "hip_pain"]', "add a top-level `area"),
     ('query = "x"\nconditions = ["shoulder_pain"]\narea = ""', "`area` must be a non-empty string"),
+    ('query = "x"\ntitle = ["Dry needling"]', "`title` must be a string"),
 ])
 def test_bad_conditions_say_what_to_fix(tmp_path, text, says):
     topic = tmp_path / "topic.toml"
@@ -85,10 +91,11 @@ def test_bad_conditions_say_what_to_fix(tmp_path, text, says):
     assert str(topic) in str(err.value)
 
 
-def test_conditions_written_below_concepts_are_not_taken_for_a_concept(tmp_path):
+@pytest.mark.parametrize("key", ['conditions = ["shoulder_pain"]', 'area = "shoulder"', 'title = "Shoulder"'])
+def test_topic_keys_written_below_concepts_are_not_taken_for_a_concept(tmp_path, key):
     topic = tmp_path / "topic.toml"
-    topic.write_text('[concepts]\nwhat = ["needl*[tiab]"]\nconditions = ["shoulder_pain"]\n')
-    with pytest.raises(ConfigError, match="move it above \\[concepts\\]"):
+    topic.write_text(f'[concepts]\nwhat = ["needl*[tiab]"]\n{key}\n')
+    with pytest.raises(ConfigError, match=f"`{key.split()[0]}` is inside \\[concepts\\].*move it above \\[concepts\\]"):
         topic_query(Settings(topic=topic))
 
 

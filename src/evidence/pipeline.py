@@ -210,7 +210,7 @@ class Run:
             self.report.message += " Problems: " + " | ".join(self.report.problems[:5])
         record_run(con, self.report)
         from .warehouse.topic import write_topic
-        write_topic(con, self.scope.conditions, self.scope.area)  # read by the briefs and the dashboard
+        write_topic(con, self.scope)  # read by the briefs and the dashboard
         from .warehouse.search import build_index
         build_index(con)
         self.stage("swap")

@@ -83,7 +83,7 @@ def read_warehouse(db_path: str | Path) -> Warehouse:
             notices.setdefault(row["pmid"], []).append(row["ref_pmid"])
         version = con.execute("SELECT max(extractor_version) FROM all_studies").fetchone()[0]
         date = data_date(con)
-        conditions, area = read_topic(con)
+        topic = read_topic(con)
     finally:
         con.close()
     for s in studies:
@@ -91,4 +91,4 @@ def read_warehouse(db_path: str | Path) -> Warehouse:
         s["retraction_notices"] = notices.get(s["pmid"], [])
         if s["entrez_date"] is not None:
             s["entrez_date"] = s["entrez_date"].isoformat()
-    return Warehouse(studies=studies, data_date=date, extractor_version=version, conditions=conditions, area=area)
+    return Warehouse(studies=studies, data_date=date, extractor_version=version, conditions=topic.conditions, area=topic.area)

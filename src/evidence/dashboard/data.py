@@ -199,9 +199,9 @@ def totals(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> dict[s
 def collect(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON-ready data (same warehouse, same data)."""
     rows = studies(con)
-    conditions, area = read_topic(con)
+    topic = read_topic(con)
     return {
-        "topic": {"area": area, "conditions": list(conditions)},
+        "topic": {"area": topic.area, "conditions": list(topic.conditions), "title": topic.title},
         "labels": labels(),
         "follow_up_steps": [{"weeks": w, "label": lbl} for w, lbl in FOLLOW_UP_STEPS],
         "totals": totals(con, rows),

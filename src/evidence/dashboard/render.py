@@ -49,6 +49,6 @@ def render_html(data: Any) -> str:
         "img-src data:", "base-uri 'none'", "form-action 'none'",
     ])
     # the heading names the warehouse's topic ("Dry needling for knee conditions"), in both places
-    title = html.escape(f"Dry needling for {(data.get('topic') or {}).get('area', 'knee')} conditions")
+    title = html.escape((data.get("topic") or {}).get("title") or "Dry needling for knee conditions")
     values = {"{{CSP}}": csp, "{{CSS}}": css, "{{JS}}": js, "{{DATA}}": script_json(data), "{{TITLE}}": title}
     return re.sub(r"\{\{(?:CSP|CSS|JS|DATA|TITLE)\}\}", lambda m: values[m.group(0)], template)

@@ -63,7 +63,7 @@ def query_from_topic(data: dict[str, Any], where: str) -> str:
     if not isinstance(concepts, dict) or not concepts:
         raise ConfigError(f"{where} has no query: add `query = \"...\"` or a [concepts] table of "
                           "lists of PubMed terms (terms ORed within a list, lists ANDed)")
-    misplaced = [k for k in ("conditions", "area") if k in concepts]
+    misplaced = [k for k in ("conditions", "area", "title") if k in concepts]
     if misplaced:  # TOML puts every key after a [table] header into that table
         raise ConfigError(f"{where}: `{misplaced[0]}` is inside [concepts], where TOML puts every key written "
                           f"below the [concepts] header; move it above [concepts], to the top of the file")
@@ -102,15 +102,21 @@ def load_topic(path: Path | None = None) -> str:
 class Scope:
     """What a study must be about to be relevant: one of ``conditions`` (labels of the extractor's
     condition vocabulary, ``extract.relevance.LABELS``), in the body part ``area`` names ("knee";
-    the briefs say "knee problems", "a knee condition not named")."""
+    the briefs say "knee problems", "a knee condition not named"); ``title`` heads the dashboard."""
 
     conditions: tuple[str, ...]
     area: str
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", f"Dry needling for {self.area} conditions")
 
 
 def scope_from_topic(data: dict[str, Any], where: str) -> Scope:
-    """``conditions = [...]`` and ``area = "..."`` of a parsed topic file (top-level keys, above its
-    [concepts] table); the knee's conditions and "knee" when it has neither."""
+    """``conditions = [...]``, ``area = "..."`` and ``title = "..."`` of a parsed topic file (top-level
+    keys, above its [concepts] table); the knee's conditions and "knee" when it has neither, and
+    "Dry needling for {area} conditions" without a title."""
     from ..extract.relevance import KNEE, LABELS
     conditions = data.get("conditions", list(KNEE))
     if (not isinstance(conditions, list) or not conditions
@@ -128,7 +134,11 @@ def scope_from_topic(data: dict[str, Any], where: str) -> Scope:
                           f"body part in words: add a top-level `area = \"...\"` (e.g. area = \"shoulder\")")
     if not isinstance(area, str) or not area.strip():
         raise ConfigError(f"{where}: `area` must be a non-empty string naming the body part (e.g. \"shoulder\")")
-    return Scope(tuple(dict.fromkeys(conditions)), area.strip())
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise ConfigError(f"{where}: `title` must be a string (the dashboard's heading), e.g. "
+                          f"title = \"Dry needling for shoulder conditions\"")
+    return Scope(tuple(dict.fromkeys(conditions)), area.strip(), title.strip())
 
 
 def topic_query(settings: Settings) -> str:

@@ -1,5 +1,5 @@
-"""The topic a warehouse was built for, kept in it: which conditions its relevant studies are about
-and the body part's name (``fetch.query.Scope``), so that the briefs and the dashboard read them
+"""The topic a warehouse was built for, kept in it: which conditions its relevant studies are about,
+the body part's name and the topic's title (``fetch.query.Scope``), so that the briefs and the dashboard read them
 from the same file as the studies. Each run writes them (``schema_info`` under ``topic``)."""
 
 from __future__ import annotations
@@ -8,22 +8,24 @@ import json
 
 import duckdb
 
+from ..fetch.query import Scope
+
 KNEE_AREA = "knee"
 
 
-def write_topic(con: duckdb.DuckDBPyConnection, conditions: tuple[str, ...], area: str) -> None:
+def write_topic(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     con.execute("INSERT OR REPLACE INTO schema_info VALUES ('topic', ?)",
-                [json.dumps({"conditions": list(conditions), "area": area})])
+                [json.dumps({"conditions": list(scope.conditions), "area": scope.area, "title": scope.title})])
 
 
-def read_topic(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, ...], str]:
-    """(conditions, area); the knee's for a warehouse written before topics were kept in it."""
+def read_topic(con: duckdb.DuckDBPyConnection) -> Scope:
+    """The knee's for a warehouse written before topics were kept in it (and no title before titles)."""
     from ..extract.relevance import KNEE
     try:
         row = con.execute("SELECT value FROM schema_info WHERE key = 'topic'").fetchone()
     except duckdb.CatalogException:  # not a warehouse yet
         row = None
     if row is None:
-        return KNEE, KNEE_AREA
+        return Scope(KNEE, KNEE_AREA)
     data = json.loads(row[0])
-    return tuple(data["conditions"]), str(data["area"])
+    return Scope(tuple(data["conditions"]), str(data["area"]), str(data.get("title") or ""))
