@@ -1,6 +1,7 @@
 """The topic a warehouse was built for, kept in it: which conditions its relevant studies are about,
-the body part's name and the topic's title (``fetch.query.Scope``), so that the briefs and the dashboard read them
-from the same file as the studies. Each run writes them (``schema_info`` under ``topic``)."""
+the body part's name and the topic's title (``fetch.query.Scope``), so that the briefs and the
+dashboard read them from the same file as the studies. Each run writes them (``schema_info`` under
+``topic``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def write_topic(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
 
 
 def read_topic(con: duckdb.DuckDBPyConnection) -> Scope:
-    """The knee's for a warehouse written before topics were kept in it (and no title before titles)."""
+    """The warehouse's topic: the knee's for a warehouse written before topics were kept in it, and
+    the default title ("Dry needling for {area} conditions") for one written before titles were."""
     from ..extract.relevance import KNEE
     try:
         row = con.execute("SELECT value FROM schema_info WHERE key = 'topic'").fetchone()
