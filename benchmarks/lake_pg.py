@@ -29,6 +29,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -53,9 +54,10 @@ def pg_bin() -> Path | None:
 
 
 def pg_version(bin_dir: Path) -> str:
-    """``PostgreSQL 15.14``, as the server says."""
+    """``PostgreSQL 15.18``, from the server's ``postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)``."""
     out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True).stdout
-    return "PostgreSQL " + out.split()[-1] if out.strip() else "PostgreSQL"
+    found = re.search(r"\)\s*(\d+(?:\.\d+)*)", out)
+    return f"PostgreSQL {found.group(1)}" if found else "PostgreSQL"
 COUNTS = ("SELECT (SELECT count(*) FROM lake.articles), "
           "(SELECT count(*) FROM lake.articles a JOIN lake.studies s USING (pmid))")
 

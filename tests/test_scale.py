@@ -15,6 +15,7 @@ prove. The demos themselves also assert that the parallel runs agree with the se
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def test_ducklake_copy_is_read_by_several_processes_at_once(parts, tmp_path):
 def test_ducklake_on_postgres_takes_writers_and_readers_at_once_and_readers_see_whole_snapshots(parts, tmp_path):
     out = lake_pg.ducklake_postgres_demo(parts, tmp_path / "pg", readers=2, writers=2)
     assert out["ran"], out.get("why")
+    assert re.fullmatch(r"PostgreSQL \d+(\.\d+)* \(local server\)", out["catalogue"]), out["catalogue"]
     assert out["process_failures"] == [] and out["readers_ready"] == 2
     assert out["partition_sizes"] == [PARTITION] * 3 and out["articles_ok"]
     assert out["articles"] == out["articles_with_studies"] == RECORDS
