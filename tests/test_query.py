@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -42,18 +43,31 @@ def test_a_topic_file_of_concepts_ors_terms_and_ands_concepts(tmp_path):
     assert load_topic(topic) == '(cupping OR "Cupping Therapy"[Mesh]) AND (shoulder*[tiab])'
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "has no query"),
-    ('query = ""', "non-empty string"),
-    ('query = "x"\n[concepts]\na = ["y"]', "both `query` and [concepts]"),
-    ("[concepts]\na = []", "concept 'a' must be a non-empty list"),
-    ("query = ", "not valid TOML"),
+def _scope(topic: Path) -> object:
+    return topic_scope(Settings(topic=topic))
+
+
+@pytest.mark.parametrize("read, text, says", [
+    (load_topic, "", "has no query"),
+    (load_topic, 'query = ""', "non-empty string"),
+    (load_topic, 'query = "x"\n[concepts]\na = ["y"]', "both `query` and [concepts]"),
+    (load_topic, "[concepts]\na = []", "concept 'a' must be a non-empty list"),
+    (load_topic, "query = ", "not valid TOML"),
+    (_scope, 'query = "x"\nconditions = ["frozen_shoulder"]', "unknown condition label(s) 'frozen_shoulder'"),
+    (_scope, 'query = "x"\nconditions = []', "non-empty list of condition labels"),
+    (_scope, 'query = "x"\nconditions = "shoulder_pain"', "non-empty list of condition labels"),
+    (_scope, 'query = "x"\nconditions = ["shoulder_pain"]', "add a top-level `area"),
+    (_scope, 'query = "x"\nconditions = ["knee_oa", "hip_pain"]', "add a top-level `area"),
+    (_scope, 'query = "x"\nconditions = ["shoulder_pain"]\narea = ""', "`area` must be a non-empty string"),
+    (_scope, 'query = "x"\ntitle = ["Dry needling"]', "`title` must be a string"),
 ])
-def test_a_bad_topic_file_says_what_to_fix(tmp_path, text, says):
+def test_a_bad_topic_file_says_what_to_fix(tmp_path, read, text, says):
+    """The query (load_topic) and what relevance is about (topic_scope): each fault named, in the file."""
     topic = tmp_path / "topic.toml"
     topic.write_text(text)
-    with pytest.raises(ConfigError, match=re.escape(says)):
-        load_topic(topic)
+    with pytest.raises(ConfigError, match=re.escape(says)) as err:
+        read(topic)
+    assert str(topic) in str(err.value)
 
 
 def test_a_topic_is_about_the_knee_unless_its_file_lists_other_conditions(tmp_path):
@@ -72,23 +86,6 @@ def test_a_topic_is_about_the_knee_unless_its_file_lists_other_conditions(tmp_pa
                      'area = "shoulder"\nquery = "x"\n')
     assert topic_scope(Settings(topic=topic)).title == "Dry needling for the neck and shoulder"
     assert packaged.title == "Dry needling for knee conditions"  # the packaged file's own title
-
-
-@pytest.mark.parametrize("text, says", [
-    ('query = "x"\nconditions = ["frozen_shoulder"]', "unknown condition label(s) 'frozen_shoulder'"),
-    ('query = "x"\nconditions = []', "non-empty list of condition labels"),
-    ('query = "x"\nconditions = "shoulder_pain"', "non-empty list of condition labels"),
-    ('query = "x"\nconditions = ["shoulder_pain"]', "add a top-level `area"),
-    ('query = "x"\nconditions = ["knee_oa", "hip_pain"]', "add a top-level `area"),
-    ('query = "x"\nconditions = ["shoulder_pain"]\narea = ""', "`area` must be a non-empty string"),
-    ('query = "x"\ntitle = ["Dry needling"]', "`title` must be a string"),
-])
-def test_bad_conditions_say_what_to_fix(tmp_path, text, says):
-    topic = tmp_path / "topic.toml"
-    topic.write_text(text)
-    with pytest.raises(ConfigError, match=re.escape(says)) as err:
-        topic_scope(Settings(topic=topic))
-    assert str(topic) in str(err.value)
 
 
 @pytest.mark.parametrize("key", ['conditions = ["shoulder_pain"]', 'area = "shoulder"', 'title = "Shoulder"'])
