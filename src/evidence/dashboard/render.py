@@ -48,7 +48,7 @@ def render_html(data: Any) -> str:
         "default-src 'none'", f"script-src {_sha256(js)}", f"style-src {_sha256(css)}",
         "img-src data:", "base-uri 'none'", "form-action 'none'",
     ])
-    # the heading names the warehouse's topic ("Dry needling for knee conditions"), in both places
-    title = html.escape((data.get("topic") or {}).get("title") or "Dry needling for knee conditions")
+    # the heading is the warehouse's topic title (collect: "Dry needling for knee conditions" by default)
+    title = html.escape(data["topic"]["title"])
     values = {"{{CSP}}": csp, "{{CSS}}": css, "{{JS}}": js, "{{DATA}}": script_json(data), "{{TITLE}}": title}
     return re.sub(r"\{\{(?:CSP|CSS|JS|DATA|TITLE)\}\}", lambda m: values[m.group(0)], template)
