@@ -1,4 +1,4 @@
-"""One measurement per process: ``python benchmarks/stages.py STAGE FILE [--cache DIR] [--work DIR]``.
+"""One measurement per process: ``python benchmarks/stages.py STAGE FILE [--cache DIR] [--work DIR] [--duckdb-memory SIZE]``.
 
 Prints one JSON object: records, seconds (the stage alone, wall clock), CPU seconds (this process
 and the load's worker processes), peak memory of the whole process (``getrusage(RUSAGE_SELF).ru_maxrss``,
@@ -284,7 +284,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file", type=Path)
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--duckdb-memory", metavar="SIZE", default=None,
+                    help="DuckDB's memory_limit on the run's connection (evidence.warehouse.db.MEMORY_LIMIT), "
+                         "e.g. 250MB; to weigh peak memory against time")
     args = ap.parse_args(argv)
+    if args.duckdb_memory:
+        from evidence.warehouse import db
+        db.MEMORY_LIMIT = args.duckdb_memory
     import logging
     logging.disable(logging.WARNING)  # pubmed_parser and prefect-free library logs are not measured
     global TREE

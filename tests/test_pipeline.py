@@ -454,3 +454,21 @@ def test_a_warehouse_for_another_topic_calls_relevant_what_its_topic_file_lists(
         (neck_trial, True, "neck_pain", version), (knee_review, False, "knee_oa", version)]
     assert q(settings.db, "SELECT DISTINCT extractor_version FROM studies") == [(version,)]
     assert q(settings.db, "SELECT extractor_version FROM runs WHERE run_id = ?", [report.run_id]) == [(version,)]
+
+
+def test_loading_narrows_duckdb_and_puts_back_the_connections_own_settings(tmp_path, monkeypatch):
+    """While workers or threads parse, DuckDB gets fewer threads and (pool) less memory; the full-text
+    index after the load gets back the connection's own cap, whatever ``db.MEMORY_LIMIT`` says."""
+    from evidence.warehouse import db
+    monkeypatch.setattr(db, "MEMORY_LIMIT", "222MB")
+    con = db.connect(tmp_path / "w.duckdb")
+
+    def setting(name: str) -> object:
+        return con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+
+    own = (setting("threads"), setting("memory_limit"))
+    assert own[1] != "0 bytes"
+    with pipeline._loading(con, memory_limit="100MB"):
+        assert (setting("threads"), setting("memory_limit")) == (pipeline.POOL_THREADS, "95.3 MiB")
+    assert (setting("threads"), setting("memory_limit")) == own
+    con.close()

@@ -34,7 +34,8 @@ from .normalise import frames as make_frames
 from .parse import Deletion, Digest, ParseStats, check_input_file, compression, iter_records, paused_gc
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
-from .warehouse.db import MEMORY_LIMIT, run_sql
+from .warehouse import db
+from .warehouse.db import run_sql
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -565,7 +566,7 @@ def _loading(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) ->
     finally:
         try:
             con.execute("RESET threads")
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute(f"SET memory_limit = '{db.MEMORY_LIMIT}'")  # as db.connect set it
         except duckdb.Error:  # the load's own error is the one to report
             pass
 
