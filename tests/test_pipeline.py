@@ -16,7 +16,7 @@ from lxml import etree
 from conftest import DEV_XML, SNAPSHOT, make_settings, q, sha
 from evidence import land, pipeline
 from evidence.errors import BadInputError, RunLockedError, WarehouseError
-from evidence.warehouse import run_lock
+from evidence.warehouse import db, run_lock
 
 CHILD_TABLES = ["abstract_sections", "authors", "publication_types", "mesh_terms", "article_ids",
                 "history_dates", "comments_corrections"]
@@ -54,8 +54,8 @@ def edit_raw(path: Path, old: bytes, new: bytes) -> bytes:
     return original
 
 
-def table_counts(db: Path) -> dict[str, int]:
-    return {t: q(db, f"SELECT count(*) FROM {t}")[0][0] for t in ["articles", "studies", *CHILD_TABLES]}
+def table_counts(path: Path) -> dict[str, int]:
+    return {t: q(path, f"SELECT count(*) FROM {t}")[0][0] for t in ["articles", "studies", *CHILD_TABLES]}
 
 
 
@@ -458,17 +458,23 @@ def test_a_warehouse_for_another_topic_calls_relevant_what_its_topic_file_lists(
 
 def test_loading_narrows_duckdb_and_puts_back_the_connections_own_settings(tmp_path, monkeypatch):
     """While workers or threads parse, DuckDB gets fewer threads and (pool) less memory; the full-text
-    index after the load gets back the connection's own cap, whatever ``db.MEMORY_LIMIT`` says."""
-    from evidence.warehouse import db
+    index after the load gets back the cap ``db.connect`` set, ``db.MEMORY_LIMIT`` as it is at run time."""
     monkeypatch.setattr(db, "MEMORY_LIMIT", "222MB")
     con = db.connect(tmp_path / "w.duckdb")
 
     def setting(name: str) -> object:
         return con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
 
+    def as_duckdb_shows(size: str) -> str:
+        scratch = duckdb.connect()
+        scratch.execute(f"SET memory_limit = '{size}'")
+        shown = scratch.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        scratch.close()
+        return shown
+
     own = (setting("threads"), setting("memory_limit"))
-    assert own[1] != "0 bytes"
+    assert own[1] == as_duckdb_shows("222MB")
     with pipeline._loading(con, memory_limit="100MB"):
-        assert (setting("threads"), setting("memory_limit")) == (pipeline.POOL_THREADS, "95.3 MiB")
+        assert (setting("threads"), setting("memory_limit")) == (pipeline.POOL_THREADS, as_duckdb_shows("100MB"))
     assert (setting("threads"), setting("memory_limit")) == own
     con.close()

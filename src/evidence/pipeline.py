@@ -35,7 +35,6 @@ from .parse import Deletion, Digest, ParseStats, check_input_file, compression, 
 from .settings import Settings
 from .warehouse import LoadCounts, load_frames, mark_deleted, run_lock, stage
 from .warehouse import db
-from .warehouse.db import run_sql
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -798,7 +797,7 @@ def rebuild(settings: Settings, *, progress: Progress | None = None, forget_miss
             raise EvidenceError(f"no raw files under {str(run.raw_dir)!r}; nothing to rebuild from "
                                 "(run `evidence run` first, or set EVIDENCE_RAW)")
         expected = recorded_bodies(run)
-        run_sql(run.con, "load/clear_current.sql")
+        db.run_sql(run.con, "load/clear_current.sql")
         # written out now: the deleted rows would otherwise stay in memory (and the WAL) through the
         # whole reload (~150 MB at 100,000 records)
         run.con.execute("CHECKPOINT")
