@@ -289,7 +289,13 @@ def main(argv: list[str] | None = None) -> int:
                          "e.g. 250MB; to weigh peak memory against time")
     args = ap.parse_args(argv)
     if args.duckdb_memory:
+        import duckdb
+
         from evidence.warehouse import db
+        try:
+            duckdb.connect().execute(f"SET memory_limit = '{args.duckdb_memory}'")
+        except duckdb.Error as exc:
+            ap.error(f"--duckdb-memory {args.duckdb_memory!r} is not a size DuckDB reads (e.g. 250MB, 1GB): {exc}")
         db.MEMORY_LIMIT = args.duckdb_memory
     import logging
     logging.disable(logging.WARNING)  # pubmed_parser and prefect-free library logs are not measured
